@@ -186,7 +186,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(_env("STATIC_ROOT") or BASE_DIR / "staticfiles")
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "linli" / "static"]
 MEDIA_ROOT = VAR_DIR / "media"
 PRIVATE_UPLOAD_DIR = VAR_DIR / "uploads"

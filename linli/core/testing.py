@@ -102,6 +102,8 @@ def resident_data(
     region: str = "440305",
 ) -> ResidentData:
     _seq[0] += 1
+    # 100 numbers per region and birth date: move to a neighbouring district code after that.
+    region = str(int(region) + _seq[0] // 100)
     number = make_id_number(region, birth, _seq[0] % 100, sex)
     return ResidentData(
         name=name,

@@ -9,11 +9,21 @@ from linli.registry.models import Membership, Resident, Tag
 from linli.registry.validation import InvalidInput, ResidentData, clean_resident
 
 
+class StyledForm(forms.Form):
+    """Bootstrap classes on every widget."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)
+
+
 def _blank(choices: Any) -> list[tuple[str, str]]:
     return [("", "—"), *choices]
 
 
-class ResidentForm(forms.Form):
+class ResidentForm(StyledForm):
     name = forms.CharField(label=_("name"), max_length=50)
     id_number = forms.CharField(label=_("ID number"), max_length=30, required=False)
     sex = forms.ChoiceField(label=_("sex"), choices=_blank(Resident.Sex.choices), required=False)
@@ -74,7 +84,7 @@ class ResidentForm(forms.Form):
         }
 
 
-class TagForm(forms.Form):
+class TagForm(StyledForm):
     tag = forms.ChoiceField(label=_("special group"), choices=[])
     evidence = forms.CharField(label=_("evidence"), max_length=300, required=False)
     valid_from = forms.DateField(label=_("valid from"), widget=forms.DateInput(attrs={"type": "date"}))
@@ -90,12 +100,12 @@ class TagForm(forms.Form):
         self.fields["tag"].choices = [c for c in tag_choices if c[0] != Tag.ELDERLY_80]
 
 
-class EndTagForm(forms.Form):
+class EndTagForm(StyledForm):
     on = forms.DateField(label=_("ended on"), widget=forms.DateInput(attrs={"type": "date"}))
     reason = forms.CharField(label=_("reason"), max_length=200, required=False)
 
 
-class MoveForm(forms.Form):
+class MoveForm(StyledForm):
     building = forms.ChoiceField(label=_("building"), choices=[])
     entrance = forms.IntegerField(label=_("entrance"), min_value=1, max_value=99, initial=1)
     room = forms.CharField(label=_("room"), max_length=12)

@@ -154,7 +154,7 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 initial={"valid_from": timezone.localdate()},
             ),
             "end_form": EndTagForm(initial={"on": timezone.localdate()}),
-            "tag_labels": dict(Tag.choices),
+            "derived_labels": [dict(Tag.choices)[t] for t in detail.derived_tags],
         },
     )
 
