@@ -50,7 +50,9 @@ def _required(name: str) -> str:
     value = _env(name)
     if value is None:
         if PRODUCTION:
-            raise ImproperlyConfigured(f"The environment variable {name} is required in production.")
+            raise ImproperlyConfigured(
+                f"The environment variable {name} is required in production."
+            )
         value = _dev_secrets()[name]
     return value
 
@@ -63,12 +65,18 @@ DEBUG = (not PRODUCTION) and _env("DEBUG", "1") in {"1", "true", "yes", "on"}
 if PRODUCTION:
     hosts = _env("ALLOWED_HOSTS")
     if hosts is None:
-        raise ImproperlyConfigured("The environment variable ALLOWED_HOSTS is required in production.")
+        raise ImproperlyConfigured(
+            "The environment variable ALLOWED_HOSTS is required in production."
+        )
     ALLOWED_HOSTS = [h.strip() for h in hosts.split(",") if h.strip()]
     if _env("DATABASE_URL") is None:
-        raise ImproperlyConfigured("The environment variable DATABASE_URL is required in production.")
+        raise ImproperlyConfigured(
+            "The environment variable DATABASE_URL is required in production."
+        )
 else:
-    ALLOWED_HOSTS = [h.strip() for h in (_env("ALLOWED_HOSTS") or "127.0.0.1,localhost,testserver").split(",")]
+    ALLOWED_HOSTS = [
+        h.strip() for h in (_env("ALLOWED_HOSTS") or "127.0.0.1,localhost,testserver").split(",")
+    ]
 
 CSRF_TRUSTED_ORIGINS = [o for o in (_env("CSRF_TRUSTED_ORIGINS") or "").split(",") if o]
 
@@ -85,7 +93,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-DATABASES["default"]["TEST"] = {"NAME": _env("TEST_DATABASE_NAME")} if _env("TEST_DATABASE_NAME") else {}
+DATABASES["default"]["TEST"] = (
+    {"NAME": _env("TEST_DATABASE_NAME")} if _env("TEST_DATABASE_NAME") else {}
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [

@@ -84,7 +84,7 @@ def get_scope(user: AbstractBaseUser | AnonymousUser | Any) -> Scope:
     if cached is not None:
         return cached
     scope = _compute(user)
-    user._linli_scope = scope
+    setattr(user, "_linli_scope", scope)  # noqa: B010
     return scope
 
 

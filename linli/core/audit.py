@@ -53,7 +53,7 @@ def record(
 def diff(
     before: dict[str, Any], after: dict[str, Any], *, secret: frozenset[str] = frozenset()
 ) -> dict[str, Any]:
-    """Field changes for the log; fields named in `secret` are recorded as changed, values hidden."""
+    """Field changes for the log; `secret` fields are recorded as changed, values hidden."""
     out: dict[str, Any] = {}
     for key in sorted(set(before) | set(after)):
         old, new = before.get(key), after.get(key)

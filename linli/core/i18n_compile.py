@@ -1,7 +1,7 @@
 """Compile the .po translation catalogues to .mo without GNU gettext, and check them.
 
-    python -m linli.core.i18n_compile          compile every linli/locale/*/LC_MESSAGES/*.po
-    python -m linli.core.i18n_compile --check  also fail on untranslated or fuzzy entries
+python -m linli.core.i18n_compile          compile every linli/locale/*/LC_MESSAGES/*.po
+python -m linli.core.i18n_compile --check  also fail on untranslated or fuzzy entries
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import polib
+import polib  # type: ignore[import-untyped]
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 

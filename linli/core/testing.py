@@ -1,15 +1,15 @@
 """A small fixed world for tests: one subdistrict, two communities, and staff in every role.
 
-    community A (grids A1, A2; buildings 1栋 in A1, 2栋 in A2)
-    community B (grid B1; building 9栋)
-    head_a        head of community A (reveal, restricted, audit, import, export)
-    civil_a       civil affairs in A (reveal, import, export)
-    governance_a  governance in A (reveal, restricted)
-    grid_a1       grid worker of grid A1 only (import, no reveal)
-    party_a       party building in A (nothing extra)
-    head_b        head of community B (the outsider for A)
-    street        subdistrict staff (both communities, civil affairs)
-    operator      superuser
+community A (grids A1, A2; buildings 1栋 in A1, 2栋 in A2)
+community B (grid B1; building 9栋)
+head_a        head of community A (reveal, restricted, audit, import, export)
+civil_a       civil affairs in A (reveal, import, export)
+governance_a  governance in A (reveal, restricted)
+grid_a1       grid worker of grid A1 only (import, no reveal)
+party_a       party building in A (nothing extra)
+head_b        head of community B (the outsider for A)
+street        subdistrict staff (both communities, civil affairs)
+operator      superuser
 """
 
 from __future__ import annotations

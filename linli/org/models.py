@@ -27,7 +27,10 @@ class Subdistrict(models.Model):
 
 class Community(models.Model):
     subdistrict = models.ForeignKey(
-        Subdistrict, on_delete=models.PROTECT, related_name="communities", verbose_name=_("subdistrict")
+        Subdistrict,
+        on_delete=models.PROTECT,
+        related_name="communities",
+        verbose_name=_("subdistrict"),
     )
     code = models.CharField(_("code"), max_length=20, unique=True, validators=[code_validator])
     name = models.CharField(_("name"), max_length=100)
@@ -89,7 +92,10 @@ class Staff(models.Model):
     """
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff", verbose_name=_("user")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="staff",
+        verbose_name=_("user"),
     )
     name = models.CharField(_("name"), max_length=50)
     phone = EncryptedCharField(_("phone"), blank=True)

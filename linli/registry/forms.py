@@ -31,7 +31,9 @@ class ResidentForm(StyledForm):
         label=_("birth date"), required=False, help_text=_("Taken from the ID number when empty.")
     )
     phone = forms.CharField(label=_("phone"), max_length=30, required=False)
-    hukou_type = forms.ChoiceField(label=_("hukou type"), choices=_blank(Resident.HukouType.choices))
+    hukou_type = forms.ChoiceField(
+        label=_("hukou type"), choices=_blank(Resident.HukouType.choices)
+    )
     ethnicity = forms.CharField(label=_("ethnicity"), max_length=20, initial="汉族", required=False)
     education = forms.ChoiceField(
         label=_("education"), choices=_blank(Resident.Education.choices), required=False
@@ -50,7 +52,9 @@ class ResidentForm(StyledForm):
         choices=[("", "—")] + [(str(i), str(i)) for i in range(1, 5)],
         required=False,
     )
-    notes = forms.CharField(label=_("notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    notes = forms.CharField(
+        label=_("notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
 
     resident_data: ResidentData
 
@@ -87,7 +91,9 @@ class ResidentForm(StyledForm):
 class TagForm(StyledForm):
     tag = forms.ChoiceField(label=_("special group"), choices=[])
     evidence = forms.CharField(label=_("evidence"), max_length=300, required=False)
-    valid_from = forms.DateField(label=_("valid from"), widget=forms.DateInput(attrs={"type": "date"}))
+    valid_from = forms.DateField(
+        label=_("valid from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     valid_to = forms.DateField(
         label=_("valid to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -97,7 +103,9 @@ class TagForm(StyledForm):
 
     def __init__(self, *args: Any, tag_choices: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["tag"].choices = [c for c in tag_choices if c[0] != Tag.ELDERLY_80]
+        field = self.fields["tag"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [c for c in tag_choices if c[0] != Tag.ELDERLY_80]
 
 
 class EndTagForm(StyledForm):
@@ -110,9 +118,13 @@ class MoveForm(StyledForm):
     entrance = forms.IntegerField(label=_("entrance"), min_value=1, max_value=99, initial=1)
     room = forms.CharField(label=_("room"), max_length=12)
     relation = forms.ChoiceField(label=_("relation to head"), choices=Membership.Relation.choices)
-    on = forms.DateField(label=_("date of the move"), widget=forms.DateInput(attrs={"type": "date"}))
+    on = forms.DateField(
+        label=_("date of the move"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     reason = forms.CharField(label=_("reason"), max_length=200, required=False)
 
     def __init__(self, *args: Any, buildings: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["building"].choices = [(str(pk), name) for pk, name in buildings]
+        field = self.fields["building"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(str(pk), name) for pk, name in buildings]

@@ -152,19 +152,35 @@ class Resident(models.Model):
     )
     # Where the resident lives now; kept in step with the open membership by the services.
     grid = models.ForeignKey(
-        Grid, on_delete=models.PROTECT, null=True, blank=True, related_name="residents",
+        Grid,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="residents",
         verbose_name=_("grid"),
     )
     building = models.ForeignKey(
-        Building, on_delete=models.PROTECT, null=True, blank=True, related_name="residents",
+        Building,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="residents",
         verbose_name=_("building"),
     )
     dwelling = models.ForeignKey(
-        Dwelling, on_delete=models.PROTECT, null=True, blank=True, related_name="residents",
+        Dwelling,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="residents",
         verbose_name=_("dwelling"),
     )
     household = models.ForeignKey(
-        Household, on_delete=models.PROTECT, null=True, blank=True, related_name="residents",
+        Household,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="residents",
         verbose_name=_("household"),
     )
 
@@ -174,15 +190,23 @@ class Resident(models.Model):
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("birth date"))
     id_number = EncryptedCharField(_("ID number"), blank=True)
-    id_number_hash = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    id_number_hash = models.CharField(
+        max_length=64, null=True, blank=True, unique=True, editable=False
+    )
     id_kind = models.CharField(_("ID kind"), max_length=20, blank=True)
     phone = EncryptedCharField(_("phone"), blank=True)
     phone_hash = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     hukou_type = models.CharField(_("hukou type"), max_length=12, choices=HukouType.choices)
     ethnicity = models.CharField(_("ethnicity"), max_length=20, default="汉族")
-    education = models.CharField(_("education"), max_length=20, choices=Education.choices, blank=True)
-    employment = models.CharField(_("employment"), max_length=20, choices=Employment.choices, blank=True)
-    marital_status = models.CharField(_("marital status"), max_length=12, choices=Marital.choices, blank=True)
+    education = models.CharField(
+        _("education"), max_length=20, choices=Education.choices, blank=True
+    )
+    employment = models.CharField(
+        _("employment"), max_length=20, choices=Employment.choices, blank=True
+    )
+    marital_status = models.CharField(
+        _("marital status"), max_length=12, choices=Marital.choices, blank=True
+    )
     disability_kind = models.CharField(
         _("disability kind"), max_length=20, choices=DisabilityKind.choices, blank=True
     )
@@ -190,7 +214,9 @@ class Resident(models.Model):
         _("disability grade"), null=True, blank=True, choices=[(i, str(i)) for i in range(1, 5)]
     )
     notes = models.TextField(_("notes"), blank=True)
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE
+    )
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -277,7 +303,9 @@ YEARLY_REVIEW_TAGS = frozenset({Tag.DIBAO.value, Tag.TEKUN.value, Tag.CHILD_IN_D
 class ResidentTagQuerySet(models.QuerySet["ResidentTag"]):
     def current(self, on: date | None = None) -> ResidentTagQuerySet:
         on = on or timezone.localdate()
-        return self.filter(valid_from__lte=on).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+        return self.filter(valid_from__lte=on).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=on)
+        )
 
 
 class ResidentTag(models.Model):

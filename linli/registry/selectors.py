@@ -71,7 +71,7 @@ def visible_grids(user: Any) -> QuerySet[Grid]:
 def visible_tags(user: Any) -> list[tuple[str, str]]:
     scope = get_scope(user)
     return [
-        (value, label)
+        (value, str(label))
         for value, label in Tag.choices
         if value not in RESTRICTED_TAGS or scope.can_see_restricted
     ]
@@ -239,9 +239,7 @@ def resident_page(
         key, pk = position
         qs = qs.filter(Q(name_pinyin__gt=key) | Q(name_pinyin=key, pk__gt=pk))
     rows = list(
-        qs.select_related("building", "dwelling", "grid").order_by("name_pinyin", "pk")[
-            : limit + 1
-        ]
+        qs.select_related("building", "dwelling", "grid").order_by("name_pinyin", "pk")[: limit + 1]
     )
     more = len(rows) > limit
     rows = rows[:limit]
@@ -254,11 +252,15 @@ def resident_page(
     return page
 
 
-def current_tags(user: Any, ids: list[int], rows: list[Resident] | None = None) -> dict[int, list[str]]:
+def current_tags(
+    user: Any, ids: list[int], rows: list[Resident] | None = None
+) -> dict[int, list[str]]:
     """Tag codes per resident for display; restricted tags only for those who may see them."""
     scope = get_scope(user)
     out: dict[int, list[str]] = {pk: [] for pk in ids}
-    tags = ResidentTag.objects.current().filter(resident_id__in=ids).values_list("resident_id", "tag")
+    tags = (
+        ResidentTag.objects.current().filter(resident_id__in=ids).values_list("resident_id", "tag")
+    )
     for rid, tag in tags:
         if tag in RESTRICTED_TAGS and not scope.can_see_restricted:
             continue
@@ -368,9 +370,7 @@ def building_list(user: Any, community: int | None = None) -> list[dict[str, Any
         .annotate(n=Count("id"))
         .values_list("building_id", "n")
     )
-    dwellings = dict(
-        qs.annotate(n=Count("dwellings")).values_list("id", "n")
-    )
+    dwellings = dict(qs.annotate(n=Count("dwellings")).values_list("id", "n"))
     return [
         {"building": b, "residents": counts.get(b.pk, 0), "dwellings": dwellings.get(b.pk, 0)}
         for b in qs.order_by("community_id", "code")
@@ -419,14 +419,14 @@ def community_profile(user: Any, community: int | None = None) -> dict[str, Any]
         .values_list("tag", "n")
     )
     groups = []
-    for value, label in Tag.choices:
+    for value, tag_label in Tag.choices:
         if value in RESTRICTED_TAGS and not scope.can_see_restricted:
             continue
         if value == Tag.ELDERLY_80:
             n = sum(band_sex["80+"].values())
         else:
             n = tag_counts.get(value, 0)
-        groups.append({"tag": value, "label": str(label), "count": n})
+        groups.append({"tag": value, "label": str(tag_label), "count": n})
 
     households = scope.filter(
         Household.objects.filter(dissolved_on__isnull=True),

@@ -114,7 +114,9 @@ def resident_create(
     grid_id = household.dwelling.building.grid_id if household else None
     _check_place(actor, community.pk, grid_id)
     if _id_taken(data):
-        raise InvalidInput({"id_number": [_("a resident with this ID number is already registered")]})
+        raise InvalidInput(
+            {"id_number": [_("a resident with this ID number is already registered")]}
+        )
     resident = Resident(community=community, created_by=actor, updated_by=actor)
     apply_resident_data(resident, data)
     _place_fields(resident, household)
@@ -146,7 +148,9 @@ def resident_update(*, actor: Any, resident: Resident, data: ResidentData) -> Re
     resident = Resident.objects.select_for_update().get(pk=resident.pk)
     _check_place(actor, resident.community_id, resident.grid_id)
     if _id_taken(data, exclude_pk=resident.pk):
-        raise InvalidInput({"id_number": [_("a resident with this ID number is already registered")]})
+        raise InvalidInput(
+            {"id_number": [_("a resident with this ID number is already registered")]}
+        )
     before = _snapshot(resident)
     apply_resident_data(resident, data)
     resident.updated_by = actor
@@ -184,7 +188,9 @@ def resident_move(
     before = _snapshot(resident)
     _close_membership(resident, on, reason or _("moved to another household"))
     old_household_id = resident.household_id
-    Membership.objects.create(household=household, resident=resident, relation=relation, joined_on=on)
+    Membership.objects.create(
+        household=household, resident=resident, relation=relation, joined_on=on
+    )
     _place_fields(resident, household)
     resident.status = Resident.Status.ACTIVE
     resident.updated_by = actor
@@ -205,7 +211,12 @@ def resident_move(
 
 @transaction.atomic
 def resident_move_out(
-    *, actor: Any, resident: Resident, on: date | None = None, reason: str = "", deceased: bool = False
+    *,
+    actor: Any,
+    resident: Resident,
+    on: date | None = None,
+    reason: str = "",
+    deceased: bool = False,
 ) -> Resident:
     """The resident leaves the community (or has died); the record and its history stay."""
     on = on or timezone.localdate()
@@ -305,7 +316,9 @@ def tag_add(
 
 
 @transaction.atomic
-def tag_end(*, actor: Any, item: ResidentTag, on: date | None = None, reason: str = "") -> ResidentTag:
+def tag_end(
+    *, actor: Any, item: ResidentTag, on: date | None = None, reason: str = ""
+) -> ResidentTag:
     scope = get_scope(actor)
     resident = item.resident
     _check_place(actor, resident.community_id, resident.grid_id)
@@ -356,6 +369,8 @@ def resident_viewed(*, actor: Any, resident: Resident) -> None:
 def household_for_dwelling(*, actor: Any, dwelling: Dwelling) -> Household:
     """The dwelling's open household, or a new one."""
     existing = (
-        Household.objects.filter(dwelling=dwelling, dissolved_on__isnull=True).order_by("id").first()
+        Household.objects.filter(dwelling=dwelling, dissolved_on__isnull=True)
+        .order_by("id")
+        .first()
     )
     return existing or household_create(actor=actor, dwelling=dwelling)

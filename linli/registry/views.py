@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -240,7 +240,9 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form = ResidentForm(data)
         if form.is_valid():
             try:
-                services.resident_update(actor=request.user, resident=resident, data=form.resident_data)
+                services.resident_update(
+                    actor=request.user, resident=resident, data=form.resident_data
+                )
             except InvalidInput as exc:
                 for field, errs in exc.errors.items():
                     for e in errs:
@@ -278,7 +280,7 @@ def tag_add(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         for field, errs in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}: {' '.join(errs)}")
+            messages.error(request, f"{label}: {' '.join(str(e) for e in errs)}")
     return redirect("registry:resident_detail", pk=resident.pk)
 
 
@@ -385,7 +387,4 @@ def building_detail(request: HttpRequest, pk: int) -> HttpResponse:
     building, dwellings = in_scope_or_404(
         request, "registry.building", pk, lambda: selectors.building_detail(request.user, pk)
     )
-    return render(
-        request, "registry/building_detail.html", {"b": building, "dwellings": dwellings}
-    )
-
+    return render(request, "registry/building_detail.html", {"b": building, "dwellings": dwellings})
