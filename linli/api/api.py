@@ -13,7 +13,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, AuthorizationError, ValidationError
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
 from linli.api.auth import session_auth, token_auth
 from linli.core.errors import DomainError, NotInScope
@@ -48,6 +48,22 @@ def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespons
         request,
         {"detail": _("Invalid input: %(fields)s.") % {"fields": fields}, "errors": errors},
         status=400,
+    )
+
+
+def _ninja_message(message: str) -> str:
+    """Translations for the few fixed messages ninja raises itself."""
+    known = {
+        "Cannot parse request body": _("The request body is not valid JSON."),
+        "CSRF check Failed": _("CSRF check failed: send the X-CSRFToken header."),
+    }
+    return known.get(message, message)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": _ninja_message(str(exc))}, status=exc.status_code
     )
 
 
