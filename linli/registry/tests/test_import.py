@@ -17,7 +17,7 @@ from python_calamine import CalamineWorkbook
 from linli.core.errors import NotInScope
 from linli.core.keys import blind
 from linli.core.models import AuditLog
-from linli.core.testing import PASSWORD, World, add_resident
+from linli.core.testing import World, add_resident
 from linli.lib.id_card import make_id_number
 from linli.registry.importer import (
     TEMPLATE_COLUMNS,
