@@ -418,3 +418,28 @@ def test_household_history_shows_past_members(world: Any, people: dict[str, Resi
     assert member["left_on"] is not None and member["left_reason"] == "搬家"
     detail = client.get(f"/api/residents/{person.pk}").json()
     assert [m["left_on"] is None for m in detail["memberships"]] == [True, False]
+
+
+def test_logs_carry_no_personal_data(
+    world: Any, people: dict[str, Resident], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG")
+    person = people["a1"]
+    for username in ("head_a", "party_a", "head_b"):
+        client = api_client(world.user(username))
+        for q in (person.id_number, person.phone, "bad" + person.id_number):
+            client.post("/api/residents/search", {"q": q}, content_type="application/json")
+        client.post(
+            "/api/residents/search",
+            {"q": person.id_number, "limit": 999},
+            content_type="application/json",
+        )
+        client.get(f"/api/residents/{person.pk}")
+        client.post(
+            f"/api/residents/{person.pk}/reveal",
+            {"field": "id_number"},
+            content_type="application/json",
+        )
+    Client(headers={"Authorization": f"Bearer {person.id_number}"}).get("/api/residents")
+    for value in (person.id_number, person.phone, person.phone.removeprefix("+86")):
+        assert value not in caplog.text
