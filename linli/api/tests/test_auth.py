@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.test import Client
 
@@ -107,7 +108,7 @@ def test_token_is_stored_only_as_hash(world: Any) -> None:
 def test_token_of_non_staff_or_inactive_user_is_401(world: Any) -> None:
     User = get_user_model()
     outsider = User.objects.create_user("outsider", password=PASSWORD)
-    with pytest.raises(Exception, match="staff"):
+    with pytest.raises(ValidationError):
         api_token_create(actor=None, user=outsider, name="x")
     # A token whose owner lost their staff record or was deactivated stops working.
     user = world.user("party_a")
@@ -188,7 +189,7 @@ def test_command_refuses_bad_input(world: Any) -> None:
     with pytest.raises(CommandError):
         run("create", "head_a", "--name", "  ")
     get_user_model().objects.create_user("visitor", password=PASSWORD)
-    with pytest.raises(CommandError, match="staff"):
+    with pytest.raises(CommandError):
         run("create", "visitor", "--name", "x")
     with pytest.raises(CommandError):
         run("revoke", "zzzzzzzz")
