@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 from dataclasses import dataclass, field
@@ -13,6 +12,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from linli.core import audit, keys
 from linli.core.access import Scope, get_scope
 from linli.core.errors import DomainError, NotInScope
 from linli.core.keys import blind
@@ -189,6 +189,13 @@ def filtered_residents(user: Any, filters: ResidentFilters) -> QuerySet[Resident
         qs = qs.filter(birth_date__gt=years_ago(today, filters.age_max + 1))
     if filters.tag:
         if filters.tag in RESTRICTED_TAGS and not scope.can_see_restricted:
+            audit.record(
+                audit.Action.DENIED,
+                actor=user,
+                object_type="registry.resident",
+                summary=f"list tag {filters.tag}",
+                outcome=audit.Outcome.DENIED,
+            )
             raise NotInScope(_("Your post may not list this group."))
         if filters.tag == Tag.ELDERLY_80:
             qs = qs.filter(birth_date__lte=years_ago(today, 80))
@@ -215,15 +222,21 @@ class ResidentPage:
     tags: dict[int, list[str]] = field(default_factory=dict)
 
 
+CURSOR_CONTEXT = "residents"
+
+
 def encode_cursor(resident: Resident) -> str:
-    raw = json.dumps([resident.name_pinyin, resident.pk], ensure_ascii=True).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    """The position after `resident`, encrypted: it holds the name's pinyin, which must not reach
+    a URL or an access log, and a client cannot forge one."""
+    raw = json.dumps([CURSOR_CONTEXT, resident.name_pinyin, resident.pk], ensure_ascii=True)
+    return keys.encrypt(raw).removeprefix("v1:")
 
 
 def decode_cursor(cursor: str) -> tuple[str, int] | None:
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        key, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        context, key, pk = json.loads(keys.decrypt(f"v1:{cursor}"))
+        if context != CURSOR_CONTEXT:
+            return None
         return str(key), int(pk)
     except (ValueError, TypeError):
         return None
@@ -235,6 +248,8 @@ def resident_page(
     """One page of residents in (pinyin, id) order; keyset pagination, no COUNT(*)."""
     qs = filtered_residents(user, filters)
     position = decode_cursor(after) if after else None
+    if after and position is None:
+        raise DomainError(_("The cursor is not valid; start again from the first page."))
     if position is not None:
         key, pk = position
         qs = qs.filter(Q(name_pinyin__gt=key) | Q(name_pinyin=key, pk__gt=pk))

@@ -137,10 +137,11 @@ def resident_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    detail = in_scope_or_404(
-        request, "registry.resident", pk, lambda: selectors.resident_detail(request.user, pk)
+    resident = in_scope_or_404(
+        request, "registry.resident", pk, lambda: selectors.get_resident(request.user, pk)
     )
-    services.resident_viewed(actor=request.user, resident=detail.resident)
+    services.resident_viewed(actor=request.user, resident=resident)
+    detail = selectors.resident_detail(request.user, pk)
     scope = get_scope(request.user)
     return render(
         request,

@@ -379,11 +379,19 @@ def test_search_pagination(world: Any) -> None:
 
 
 def test_cursor_cannot_be_forged(world: Any, people: dict[str, Resident]) -> None:
+    import base64
+    import json
+
     from linli.registry import selectors
 
     client = api_client(world.user("head_a"))
-    forged = selectors.encode_cursor(people["a1"])  # the page's plain cursor is not accepted
-    assert client.get("/api/residents", {"after": forged}).status_code == 400
+    real = selectors.encode_cursor(people["a1"])
+    assert client.get("/api/residents", {"after": real}).status_code == 200
+    assert people["a1"].name_pinyin not in real
+    tampered = real[:-3] + ("A" if real[-3] != "A" else "B") + real[-2:]
+    plain = base64.urlsafe_b64encode(json.dumps(["residents", "a", 1]).encode()).decode()
+    for forged in (tampered, plain):
+        assert client.get("/api/residents", {"after": forged}).status_code == 400
 
 
 def test_household_pagination(world: Any) -> None:

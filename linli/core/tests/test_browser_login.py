@@ -40,8 +40,10 @@ def test_head_sees_profile_charts_and_finds_by_initials(page: Any) -> None:
     assert "138****8000" in page.content()
     page.click("#id-number button")
     page.wait_for_selector("#id-number .revealed")
-    assert page.locator("#id-number .revealed").inner_text().endswith(
-        world.a.residents.get(name="张三").id_number[-4:]
+    assert (
+        page.locator("#id-number .revealed")
+        .inner_text()
+        .endswith(world.a.residents.get(name="张三").id_number[-4:])
     )
 
 

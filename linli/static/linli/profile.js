@@ -6,7 +6,7 @@ document.addEventListener("DOMContentLoaded", function () {
   var age = echarts.init(document.getElementById("chart-age"));
   age.setOption({
     tooltip: { trigger: "axis" },
-    legend: { data: [data.labels.male, data.labels.female] },
+    legend: { top: 0, right: 10, data: [data.labels.male, data.labels.female] },
     grid: { left: 50, right: 20, top: 40, bottom: 30 },
     xAxis: { type: "category", data: data.bands },
     yAxis: { type: "value" },
