@@ -1,9 +1,8 @@
-"""The OpenAPI schema is served and lists every endpoint; no docs page pulls a CDN."""
+"""The OpenAPI schema is served and lists every endpoint; the docs page pulls nothing from a CDN."""
 
 from __future__ import annotations
 
 import re
-
 from typing import Any
 
 from django.test import Client
