@@ -255,3 +255,19 @@ def test_audit_page_only_for_head(world: Any) -> None:
     # head_b does not see community A's staff actions
     client.force_login(world.user("head_b"))
     assert "civil_a" not in client.get(reverse("audit_log")).content.decode()
+
+
+@pytest.mark.django_db
+def test_admin_changes_are_audited(world: Any) -> None:
+    from linli.org.models import Post
+
+    client = Client()
+    client.force_login(world.user("operator"))
+    post = Post.objects.get(code="party")
+    response = client.post(
+        f"/admin/org/post/{post.pk}/change/",
+        {"code": "party", "name": "党建", "can_reveal": "on"},
+    )
+    assert response.status_code == 302
+    entry = AuditLog.objects.get(action="update", object_type="org.post", object_id=str(post.pk))
+    assert entry.actor_username == "operator" and "admin" in entry.summary
