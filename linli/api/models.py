@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -53,7 +54,7 @@ class ApiToken(models.Model):
         return self.revoked_at is None
 
     @classmethod
-    def issue(cls, *, user: models.Model, name: str) -> tuple[ApiToken, str]:
+    def issue(cls, *, user: Any, name: str) -> tuple[ApiToken, str]:
         """Create a token; returns the row and the plain token (which is not stored)."""
         token = secrets.token_urlsafe(TOKEN_BYTES)
         row = cls.objects.create(

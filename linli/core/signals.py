@@ -35,7 +35,7 @@ def _login_failed(
 
 
 @receiver(post_save, sender=LogEntry)
-def _admin_change(sender: Any, instance: LogEntry, created: bool, **kwargs: Any) -> None:
+def _admin_change(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
     """Changes made in the admin are in the audit log too (field names only, never values)."""
     if not created:
         return
