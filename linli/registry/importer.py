@@ -22,6 +22,7 @@ from typing import Any, NamedTuple, cast
 import xlsxwriter
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from python_calamine import CalamineError, CalamineWorkbook
@@ -283,6 +284,7 @@ _HEADER_JUNK = re.compile(r"\(.*?\)|[\s*:]")
 _BUILDING_SUFFIX = re.compile(r"(栋|号楼|幢|座|楼)$")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _CHUNK = 500  # ids per IN (...) query
+_WRITE_CHUNK = 500  # residents written per round
 
 
 class ImportRefused(DomainError):
@@ -396,14 +398,21 @@ def build_template() -> bytes:
     return out.getvalue()
 
 
-def _is_template_row(cells: Sequence[str], attr: str) -> bool:
-    expected = [_norm_cell(getattr(c, attr)) for c in TEMPLATE_COLUMNS]
-    given = [c for c in cells if c]
-    return bool(given) and all(c in expected for c in given) and len(given) >= 3
+_TEMPLATE_CELLS = {
+    attr: frozenset(clean_text(getattr(c, attr)) for c in TEMPLATE_COLUMNS) - {""}
+    for attr in ("note", "example")
+}
+_TEMPLATE_NAMES = frozenset({TEMPLATE_COLUMNS[0].note, TEMPLATE_COLUMNS[0].example})
 
 
-def _norm_cell(value: object) -> str:
-    return clean_text(value)
+def _is_template_row(cells: Sequence[object]) -> bool:
+    """The template's own notes row or its unchanged example row."""
+    given = [t for t in (clean_text(c) for c in cells) if t]
+    return len(given) >= 3 and any(all(t in ok for t in given) for ok in _TEMPLATE_CELLS.values())
+
+
+def _is_blank(cells: Sequence[object]) -> bool:
+    return all(c == "" or c is None or (isinstance(c, str) and not clean_text(c)) for c in cells)
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -611,10 +620,9 @@ def _validate(
         raw: dict[str, Any] = {}
         for name, col in cols.items():
             raw[name] = cells[col] if col < len(cells) else ""
-        texts = [clean_text(c) for c in cells]
-        if not any(texts):
-            continue  # blank row
-        if _is_template_row(texts, "note") or _is_template_row(texts, "example"):
+        if _is_blank(cells):
+            continue
+        if clean_text(raw.get("name")) in _TEMPLATE_NAMES and _is_template_row(cells):
             continue
         report.rows_read += 1
         if report.rows_read > settings.LINLI_IMPORT_MAX_ROWS:
@@ -626,8 +634,13 @@ def _validate(
             if isinstance(raw.get(key), str):
                 raw[key] = _unescape(raw[key].strip())
         for key in _CHOICE_FIELDS:
-            text = clean_text(raw.get(key))
-            raw[key] = _ALIASES[key].get(text.replace(" ", ""), text)
+            value = raw.get(key)
+            table = _ALIASES[key]
+            if isinstance(value, str) and value in table:
+                raw[key] = table[value]
+            else:
+                text = clean_text(value)
+                raw[key] = table.get(text.replace(" ", ""), text)
         n_before = len(errors)
         data: ResidentData | None = None
         try:
@@ -857,15 +870,78 @@ def _write(rows: list[_Row], *, actor: Any, community: Community) -> None:
             r.relation = Membership.Relation.OTHER if d in has_head else Membership.Relation.HEAD
             has_head.add(d)
 
-    # Existing residents (update_existing) and their open memberships.
-    existing_ids = [r.existing_pk for r in rows if r.existing_pk is not None]
-    existing: dict[int, Resident] = {}
-    for i in range(0, len(existing_ids), _CHUNK):
-        for res in Resident.objects.filter(pk__in=existing_ids[i : i + _CHUNK]):
-            existing[res.pk] = res
+    # Residents, memberships and tags, a chunk at a time (bounded memory).
+    review = date(today.year + 1, today.month, min(today.day, 28))
+    head_households: set[int] = set()
+    for i in range(0, len(rows), _WRITE_CHUNK):
+        _write_chunk(
+            rows[i : i + _WRITE_CHUNK],
+            user=user,
+            today=today,
+            review=review,
+            dwellings=dwellings,
+            households=households,
+            head_households=head_households,
+        )
 
-    to_create: list[Resident] = []
-    to_update: list[Resident] = []
+    # Each household without a head gets its first open 户主 member, one UPDATE per chunk.
+    first_head = (
+        Membership.objects.filter(
+            household=OuterRef("pk"), relation=Membership.Relation.HEAD, left_on__isnull=True
+        )
+        .order_by("id")
+        .values("resident_id")[:1]
+    )
+    ids = sorted(head_households)
+    for i in range(0, len(ids), _CHUNK):
+        Household.objects.filter(pk__in=ids[i : i + _CHUNK], head__isnull=True).update(
+            head=Subquery(first_head)
+        )
+
+
+_UPDATED_FIELDS = [
+    "name",
+    "name_pinyin",
+    "name_initials",
+    "sex",
+    "birth_date",
+    "id_number",
+    "id_number_hash",
+    "id_kind",
+    "phone",
+    "phone_hash",
+    "hukou_type",
+    "ethnicity",
+    "education",
+    "employment",
+    "marital_status",
+    "disability_kind",
+    "disability_grade",
+    "notes",
+    "status",
+    "updated_by",
+    "community",
+    "grid",
+    "building",
+    "dwelling",
+    "household",
+]
+
+
+def _write_chunk(
+    rows: list[_Row],
+    *,
+    user: Any,
+    today: date,
+    review: date,
+    dwellings: dict[tuple[int, int, str], int],
+    households: dict[int, tuple[int, int | None]],
+    head_households: set[int],
+) -> None:
+    existing_ids = [r.existing_pk for r in rows if r.existing_pk is not None]
+    existing = {res.pk: res for res in Resident.objects.filter(pk__in=existing_ids)}
+    created: list[tuple[Resident, _Row]] = []
+    updated: list[tuple[Resident, _Row]] = []
     moved: list[tuple[Resident, _Row]] = []
     for r in rows:
         d = dwellings[(r.building.pk, r.entrance, r.room)]
@@ -877,84 +953,41 @@ def _write(rows: list[_Row], *, actor: Any, community: Community) -> None:
             res.status = Resident.Status.ACTIVE
             if res.household_id != h:
                 moved.append((res, r))
-            res.community_id = r.building.community_id
-            res.grid_id = r.building.grid_id
-            res.building_id = r.building.pk
-            res.dwelling_id = d
-            res.household_id = h
-            to_update.append(res)
+            updated.append((res, r))
         else:
-            res = Resident(
-                community_id=r.building.community_id,
-                grid_id=r.building.grid_id,
-                building_id=r.building.pk,
-                dwelling_id=d,
-                household_id=h,
-                created_by=user,
-                updated_by=user,
-            )
+            res = Resident(created_by=user, updated_by=user)
             apply_resident_data(res, r.data)
-            to_create.append(res)
+            created.append((res, r))
+        res.community_id = r.building.community_id
+        res.grid_id = r.building.grid_id
+        res.building_id = r.building.pk
+        res.dwelling_id = d
+        res.household_id = h
 
+    new = [res for res, _r in created]
     try:
         with transaction.atomic():
-            Resident.objects.bulk_create(to_create, batch_size=1000)
+            Resident.objects.bulk_create(new)
     except IntegrityError as exc:
         raise DomainError(
             _("Someone registered one of these ID numbers meanwhile; run the preview again.")
         ) from exc
-    if to_create and to_create[0].pk is None:  # a backend that does not return ids
-        pk_by_hash: dict[str, int] = {}
-        hs = [x.id_number_hash for x in to_create]
-        for i in range(0, len(hs), _CHUNK):
-            pk_by_hash.update(
-                Resident.objects.filter(id_number_hash__in=hs[i : i + _CHUNK]).values_list(
-                    "id_number_hash", "pk"
-                )
+    if new and new[0].pk is None:  # a backend that does not return ids
+        pk_by_hash = dict(
+            Resident.objects.filter(id_number_hash__in=[x.id_number_hash for x in new]).values_list(
+                "id_number_hash", "pk"
             )
-        for x in to_create:
-            x.pk = pk_by_hash[x.id_number_hash or ""]
-    if to_update:
-        Resident.objects.bulk_update(
-            to_update,
-            [
-                "name",
-                "name_pinyin",
-                "name_initials",
-                "sex",
-                "birth_date",
-                "id_number",
-                "id_number_hash",
-                "id_kind",
-                "phone",
-                "phone_hash",
-                "hukou_type",
-                "ethnicity",
-                "education",
-                "employment",
-                "marital_status",
-                "disability_kind",
-                "disability_grade",
-                "notes",
-                "status",
-                "updated_by",
-                "community",
-                "grid",
-                "building",
-                "dwelling",
-                "household",
-            ],
-            batch_size=500,
         )
+        for x in new:
+            x.pk = pk_by_hash[x.id_number_hash or ""]
+    if updated:
+        Resident.objects.bulk_update([res for res, _r in updated], _UPDATED_FIELDS)
         moved_ids = [res.pk for res, _r in moved]
-        for i in range(0, len(moved_ids), _CHUNK):
-            chunk = moved_ids[i : i + _CHUNK]
-            Membership.objects.filter(resident_id__in=chunk, left_on__isnull=True).update(
-                left_on=today, left_reason="import"
-            )
-            Household.objects.filter(head_id__in=chunk).update(head=None)
+        Membership.objects.filter(resident_id__in=moved_ids, left_on__isnull=True).update(
+            left_on=today, left_reason="import"
+        )
+        Household.objects.filter(head_id__in=moved_ids).update(head=None)
 
-    # Memberships for new residents and for those who moved.
     memberships = [
         Membership(
             household_id=cast(int, res.household_id),
@@ -962,40 +995,20 @@ def _write(rows: list[_Row], *, actor: Any, community: Community) -> None:
             relation=r.relation,
             joined_on=today,
         )
-        for res, r in zip(to_create, [r for r in rows if r.existing_pk is None], strict=True)
+        for res, r in created + moved
     ]
-    memberships += [
-        Membership(
-            household_id=cast(int, res.household_id),
-            resident_id=res.pk,
-            relation=r.relation,
-            joined_on=today,
-        )
-        for res, r in moved
-    ]
-    Membership.objects.bulk_create(memberships, batch_size=2000)
-    heads: dict[int, int] = {}
-    for m in memberships:
-        if m.relation == Membership.Relation.HEAD:
-            heads.setdefault(m.household_id, m.resident_id)
-    if heads:
-        hh = list(Household.objects.filter(pk__in=list(heads), head__isnull=True))
-        for x in hh:
-            x.head_id = heads[x.pk]
-        Household.objects.bulk_update(hh, ["head"], batch_size=1000)
+    Membership.objects.bulk_create(memberships)
+    head_households.update(
+        m.household_id for m in memberships if m.relation == Membership.Relation.HEAD
+    )
 
-    # Tags (not duplicated for residents who already hold them).
-    pk_rows = list(zip(to_create, [r for r in rows if r.existing_pk is None], strict=True))
-    pk_rows += [(existing[r.existing_pk], r) for r in rows if r.existing_pk is not None]
     held: set[tuple[int, str]] = set()
     if existing_ids:
-        for i in range(0, len(existing_ids), _CHUNK):
-            held.update(
-                ResidentTag.objects.current(today)
-                .filter(resident_id__in=existing_ids[i : i + _CHUNK])
-                .values_list("resident_id", "tag")
-            )
-    review = date(today.year + 1, today.month, min(today.day, 28))
+        held.update(
+            ResidentTag.objects.current(today)
+            .filter(resident_id__in=existing_ids)
+            .values_list("resident_id", "tag")
+        )
     tags = [
         ResidentTag(
             resident_id=res.pk,
@@ -1005,11 +1018,11 @@ def _write(rows: list[_Row], *, actor: Any, community: Community) -> None:
             created_by=user,
             evidence="import",
         )
-        for res, r in pk_rows
+        for res, r in created + updated
         for t in r.tags
         if (res.pk, t) not in held
     ]
-    ResidentTag.objects.bulk_create(tags, batch_size=2000)
+    ResidentTag.objects.bulk_create(tags)
 
 
 def import_residents(

@@ -12,6 +12,7 @@ import xlsxwriter
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 from python_calamine import CalamineWorkbook
 
 from linli.core.errors import NotInScope
@@ -32,6 +33,18 @@ HEADERS = [c.header for c in TEMPLATE_COLUMNS]
 FIELDS = [c.field for c in TEMPLATE_COLUMNS]
 
 _seq = [0]
+
+
+@pytest.fixture(autouse=True)
+def english() -> Any:
+    """Reasons are asserted in English, the source language."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def client() -> Client:
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
 
 
 def idn(birth: date = date(1980, 1, 2), sex: str = "M", region: str = "440305") -> str:
@@ -451,7 +464,7 @@ def test_another_user_cannot_use_the_token(world: World, client: Client) -> None
     response = upload(client, world, xlsx([row()]))
     url = response["Location"]
     token = url.rstrip("/").split("/")[-1]
-    other = Client()
+    other = Client(HTTP_ACCEPT_LANGUAGE="en")
     login(other, world, "civil_a")
     assert other.get(url).status_code == 404
     assert other.post(url).status_code == 404
