@@ -32,6 +32,10 @@ def as_dicts(content: bytes) -> list[dict[str, Any]]:
     return [dict(zip(rows[0], r, strict=False)) for r in rows[1:]]
 
 
+def body(response: Any) -> bytes:
+    return b"".join(response.streaming_content)
+
+
 def export(client: Client, world: World, user: str, query: str = "") -> Any:
     client.force_login(world.user(user))
     return client.get(reverse("registry:resident_export") + query)
@@ -49,7 +53,7 @@ def people(world: World) -> dict[str, Resident]:
 def test_head_gets_full_values_scoped(world: World, client: Client, people: Any) -> None:
     response = export(client, world, "head_a")
     assert response.status_code == 200
-    content = b"".join(response.streaming_content)
+    content = body(response)
     rows = as_dicts(content)
     assert [c.header for c in TEMPLATE_COLUMNS] + ["社区", "网格", "状态"] == list(
         sheet_rows(content)[0]
@@ -72,7 +76,7 @@ def test_masked_for_post_without_reveal(world: World, client: Client, people: An
     client.force_login(user)
     response = client.get(reverse("registry:resident_export"))
     assert response.status_code == 200
-    rows = as_dicts(b"".join(response.streaming_content))
+    rows = as_dicts(body(response))
     number = people["a1"].id_number
     zhang = next(r for r in rows if r["姓名"] == "张一")
     assert zhang["公民身份号码"] == number[:6] + "********" + number[-4:]
@@ -93,10 +97,10 @@ def test_anonymous_redirected(client: Client) -> None:
 
 def test_filters_apply(world: World, client: Client, people: Any) -> None:
     response = export(client, world, "head_a", f"?grid={world.a2.pk}")
-    rows = as_dicts(b"".join(response.streaming_content))
+    rows = as_dicts(body(response))
     assert [r["姓名"] for r in rows] == ["李二"]
     response = export(client, world, "street", f"?community={world.b.pk}")
-    assert [r["姓名"] for r in as_dicts(b"".join(response.streaming_content))] == ["王九"]
+    assert [r["姓名"] for r in as_dicts(body(response))] == ["王九"]
 
 
 def test_formula_like_values_stay_text(world: World, people: Any) -> None:
@@ -123,9 +127,9 @@ def test_restricted_tags_only_for_permitted(world: World, client: Client, people
 
     services.tag_add(actor=world.user("head_a"), resident=people["a1"], tag="corrections")
     services.tag_add(actor=world.user("head_a"), resident=people["a1"], tag="dibao")
-    rows = as_dicts(b"".join(export(client, world, "head_a").streaming_content))
+    rows = as_dicts(body(export(client, world, "head_a")))
     assert next(r for r in rows if r["姓名"] == "张一")["重点人群"] == "社区矫正、低保户"
-    rows = as_dicts(b"".join(export(Client(), world, "civil_a").streaming_content))
+    rows = as_dicts(body(export(Client(), world, "civil_a")))
     assert next(r for r in rows if r["姓名"] == "张一")["重点人群"] == "低保户"
 
 
