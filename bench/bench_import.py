@@ -45,6 +45,13 @@ def setup_django(db_name: str) -> None:
 
 
 def rss_mb() -> float:
+    """This process's peak RSS (VmHWM, which exec resets; ru_maxrss would keep the parent's)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
