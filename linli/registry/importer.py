@@ -29,6 +29,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from linli.core import audit
 from linli.core.access import Scope, get_scope
+from linli.core.bulk import bulk_insert
 from linli.core.errors import DomainError, NotInScope
 from linli.core.keys import blind
 from linli.lib.id_card import make_id_number, mask_id_number
@@ -828,12 +829,11 @@ def _write(rows: list[_Row], *, actor: Any, community: Community) -> None:
     dwellings = dwelling_map()
     missing = [k for k in keys if k not in dwellings]
     if missing:
-        Dwelling.objects.bulk_create(
+        bulk_insert(
             [
                 Dwelling(building_id=b, entrance=e, room=room, floor=_floor_of(room))
                 for b, e, room in missing
-            ],
-            batch_size=1000,
+            ]
         )
         dwellings = dwelling_map()
     # One open household per dwelling, unless one exists.
@@ -856,7 +856,7 @@ def _write(rows: list[_Row], *, actor: Any, community: Community) -> None:
     households = household_map()
     new = [d for d in wanted if d not in households]
     if new:
-        Household.objects.bulk_create([Household(dwelling_id=d) for d in new], batch_size=1000)
+        bulk_insert([Household(dwelling_id=d) for d in new])
         households = household_map()
 
     # Relation when the row leaves it blank: head if the household has none yet, else other.
@@ -967,19 +967,11 @@ def _write_chunk(
     new = [res for res, _r in created]
     try:
         with transaction.atomic():
-            Resident.objects.bulk_create(new)
+            bulk_insert(new)
     except IntegrityError as exc:
         raise DomainError(
             _("Someone registered one of these ID numbers meanwhile; run the preview again.")
         ) from exc
-    if new and new[0].pk is None:  # a backend that does not return ids
-        pk_by_hash = dict(
-            Resident.objects.filter(id_number_hash__in=[x.id_number_hash for x in new]).values_list(
-                "id_number_hash", "pk"
-            )
-        )
-        for x in new:
-            x.pk = pk_by_hash[x.id_number_hash or ""]
     if updated:
         Resident.objects.bulk_update([res for res, _r in updated], _UPDATED_FIELDS)
         moved_ids = [res.pk for res, _r in moved]
@@ -997,7 +989,7 @@ def _write_chunk(
         )
         for res, r in created + moved
     ]
-    Membership.objects.bulk_create(memberships)
+    bulk_insert(memberships)
     head_households.update(
         m.household_id for m in memberships if m.relation == Membership.Relation.HEAD
     )
@@ -1022,7 +1014,7 @@ def _write_chunk(
         for t in r.tags
         if (res.pk, t) not in held
     ]
-    ResidentTag.objects.bulk_create(tags)
+    bulk_insert(tags)
 
 
 def import_residents(

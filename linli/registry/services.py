@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import date, timedelta
 from typing import Any
 
@@ -68,8 +68,8 @@ def _check_place(actor: Any, community_id: int, grid_id: int | None) -> None:
 
 def apply_resident_data(resident: Resident, data: ResidentData) -> None:
     """Copy clean data onto a resident, with the derived search and lookup fields."""
-    for key, value in asdict(data).items():
-        setattr(resident, key, value)
+    for field in fields(data):
+        setattr(resident, field.name, getattr(data, field.name))
     resident.name_pinyin, resident.name_initials = name_pinyin(data.name)
     resident.id_number_hash = blind(data.id_number) if data.id_number else None
     resident.phone_hash = blind(data.phone) if data.phone else ""
