@@ -22,6 +22,7 @@ from django.contrib.auth import get_user_model
 
 from linli.lib.id_card import make_id_number
 from linli.org.models import Community, Grid, Post, Staff, Subdistrict
+from linli.org.posts import ensure_default_posts
 from linli.registry.models import Building, Resident
 from linli.registry.validation import ResidentData
 
@@ -59,6 +60,7 @@ def make_user(username: str, *, posts: list[str], superuser: bool = False, **ass
 
 
 def make_world() -> World:
+    ensure_default_posts()
     sd = Subdistrict.objects.create(code="440305001", name="南头街道")
     a = Community.objects.create(subdistrict=sd, code="440305001001", name="安乐社区")
     b = Community.objects.create(subdistrict=sd, code="440305001002", name="大新社区")

@@ -15,3 +15,21 @@ DEFAULT_POSTS: list[tuple[str, str, bool, bool, bool, bool, bool]] = [
     ("party", "党建", False, False, False, False, False),
     ("grid_worker", "网格员", False, False, False, True, False),
 ]
+
+
+def ensure_default_posts() -> None:
+    """Create any missing default post (the migration does this; tests that flush need it again)."""
+    from linli.org.models import Post
+
+    for code, name, reveal, restricted, audit, imp, exp in DEFAULT_POSTS:
+        Post.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "can_reveal": reveal,
+                "can_see_restricted": restricted,
+                "can_audit": audit,
+                "can_import": imp,
+                "can_export": exp,
+            },
+        )

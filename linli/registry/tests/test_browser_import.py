@@ -54,7 +54,7 @@ def test_grid_worker_imports_fixes_and_finds(page: Any, tmp_path: Path) -> None:
     liu = make_id_number("430521", date(1988, 11, 30), 12, "F")
     chen = make_id_number("440305", date(2012, 6, 1), 13, "F")
     fullwidth = "".join(chr(ord(c) + 0xFEE0) if c.isdigit() else c for c in wang)
-    messy = [
+    messy: list[list[object]] = [
         # full-width digits in the ID, a serial-number birth date, sex written 男性
         [
             "  王建国 ",
