@@ -59,3 +59,13 @@ def test_looks_like_pinyin() -> None:
     assert not looks_like_pinyin("zs1")
     assert not looks_like_pinyin("")
     assert not looks_like_pinyin("zhang san")
+
+
+def test_char_readings_cover_surname_and_other_readings() -> None:
+    from linli.lib.pinyin import char_readings
+
+    assert char_readings("单")[0] == "shan" and "dan" in char_readings("单")
+    assert char_readings("曾")[0] == "zeng"
+    assert char_readings("王")[0] == "wang"
+    assert char_readings("吕")[0] == "lv"
+    assert char_readings("a") == ()

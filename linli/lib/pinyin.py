@@ -134,3 +134,16 @@ def search_key(text: str) -> str:
 def looks_like_pinyin(text: str) -> bool:
     """True if ``text`` consists only of ASCII letters (a pinyin / initials query)."""
     return bool(_LETTERS_RE.match(text))
+
+
+def char_readings(char: str) -> tuple[str, ...]:
+    """Every reading a single character may have at the start of a name (its surname reading
+    first), lower-case ASCII, e.g. 单 → ("shan", "dan", "chan"); () for a non-Chinese character."""
+    from pypinyin import pinyin
+
+    out: list[str] = list(_SINGLE.get(char, ()))
+    for reading in pinyin(char, style=Style.NORMAL, heteronym=True, errors="ignore")[:1]:
+        for r in reading:
+            if r.isascii() and r.isalpha() and r not in out:
+                out.append(r)
+    return tuple(out)

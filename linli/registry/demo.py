@@ -15,7 +15,7 @@ What is realistic here:
 - valid, unique ID numbers whose region code is the place of birth registration (Shenzhen for
   most children of local households, the home county for migrants), so most adults with a
   Shenzhen hukou still have another province's code, as in reality;
-- derived fields (pinyin, blind indexes) computed as `services.apply_resident_data` does;
+- derived fields (pinyin, blind indexes) computed by `services.apply_resident_data`;
 - Shenzhen's large non-local (floating) population, and special-group tags at plausible rates
   with Chinese evidence notes and review dates.
 
@@ -29,7 +29,6 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from dataclasses import fields as dataclass_fields
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
@@ -39,9 +38,7 @@ from django.db import connections, models, transaction
 from django.db.models.base import ModelState
 from django.utils import timezone
 
-from linli.core.keys import blind
 from linli.lib.id_card import make_id_number
-from linli.lib.pinyin import name_pinyin
 from linli.org.models import Community, Grid, Post, Staff, Subdistrict
 from linli.registry.models import (
     YEARLY_REVIEW_TAGS,
@@ -52,6 +49,7 @@ from linli.registry.models import (
     Resident,
     ResidentTag,
 )
+from linli.registry.services import apply_resident_data
 from linli.registry.validation import ResidentData
 
 M = TypeVar("M", bound=models.Model)
@@ -780,7 +778,7 @@ class DemoGenerator:
                 dwelling_id=dwelling.pk,
                 household_id=household.pk,
             )
-            fill_resident(resident, data)
+            apply_resident_data(resident, data)
             self.batch.add(resident)
             if p.relation == "head":
                 household.head_id = resident.pk
@@ -860,17 +858,6 @@ def new(model: type[M], **values: Any) -> M:
     return obj
 
 
-def fill_resident(resident: Resident, data: ResidentData) -> None:
-    """What `services.apply_resident_data` does, without its `asdict` (a deep copy per row, the
-    slowest step at a million rows). test_demo_data checks that both give the same fields."""
-    for f in _DATA_FIELDS:
-        setattr(resident, f, getattr(data, f))
-    resident.name_pinyin, resident.name_initials = name_pinyin(data.name)
-    resident.id_number_hash = blind(data.id_number) if data.id_number else None
-    resident.phone_hash = blind(data.phone) if data.phone else ""
-
-
-_DATA_FIELDS = [f.name for f in dataclass_fields(ResidentData)]
 
 
 def _weighted_choice(rng: random.Random, table: list[tuple[str, int]]) -> str:

@@ -19,6 +19,7 @@ from linli.core.keys import blind
 from linli.lib.id_card import IdNumberError, parse_id_number
 from linli.lib.normalize import to_halfwidth
 from linli.lib.phone import PhoneError, normalize_phone
+from linli.lib.pinyin import char_readings
 from linli.org.models import Community, Grid
 from linli.registry.models import (
     RESTRICTED_TAGS,
@@ -115,7 +116,11 @@ def search_condition(text: str) -> Q:
     if kind == "phone":
         return Q(phone_hash=blind(value)) if value else Q(pk__in=[])
     if kind == "pinyin":
-        return Q(name_initials__startswith=value) | Q(name_pinyin__startswith=value)
+        # Initials and full pinyin both start with the first letter: the extra prefix condition
+        # lets PostgreSQL walk a narrow slice of the pinyin index instead of all of it.
+        return Q(name_pinyin__startswith=value[0]) & (
+            Q(name_initials__startswith=value) | Q(name_pinyin__startswith=value)
+        )
     if kind == "address":
         m = _ADDRESS.match(value)
         assert m is not None
@@ -129,7 +134,21 @@ def search_condition(text: str) -> Q:
         if m.group("room"):
             cond &= Q(dwelling__room=m.group("room"))
         return cond | Q(name__startswith=value)
+    if len(value) == 1:
+        return _surname_condition(value)
     return Q(name__startswith=value)
+
+
+def _surname_condition(char: str) -> Q:
+    """A one-character query is a surname: bound it by the character's readings in pinyin order,
+    so the database scans one slice of the pinyin index (every reading, for polyphonic ones)."""
+    readings = set(char_readings(char))
+    if not readings:
+        return Q(name__startswith=char)
+    slices = Q()
+    for reading in readings:
+        slices |= Q(name_pinyin__startswith=reading)
+    return Q(name__startswith=char) & slices
 
 
 # --- lists ----------------------------------------------------------------------------------
@@ -252,7 +271,10 @@ def resident_page(
         raise DomainError(_("The cursor is not valid; start again from the first page."))
     if position is not None:
         key, pk = position
-        qs = qs.filter(Q(name_pinyin__gt=key) | Q(name_pinyin=key, pk__gt=pk))
+        # The leading >= lets the database seek in the (name_pinyin, id) index rather than scan.
+        qs = qs.filter(
+            Q(name_pinyin__gte=key) & (Q(name_pinyin__gt=key) | Q(name_pinyin=key, pk__gt=pk))
+        )
     rows = list(
         qs.select_related("building", "dwelling", "grid").order_by("name_pinyin", "pk")[: limit + 1]
     )

@@ -215,22 +215,3 @@ def test_demo_logins(loaded: None) -> None:
 def test_demo_logins_need_demo_data(db: Any) -> None:
     with pytest.raises(CommandError):
         call_command("demo_logins", stdout=StringIO())
-
-
-def test_fill_resident_matches_the_service() -> None:
-    """The generator's fast copy of services.apply_resident_data must give the same fields."""
-    from linli.registry.services import apply_resident_data
-
-    gen = demo.DemoGenerator(40, seed=11, today=TODAY)
-    made = [r for b in gen.batches() for r in b.objects[Resident] if isinstance(r, Resident)]
-    fields = [f.attname for f in Resident._meta.concrete_fields]
-    for r in made:
-        data = demo.ResidentData(
-            **{f: getattr(r, f) for f in demo._DATA_FIELDS}  # the generator's clean data
-        )
-        again = Resident()
-        apply_resident_data(again, data)
-        for f in fields:
-            if hasattr(data, f) or f in {"name_pinyin", "name_initials", "id_number_hash"}:
-                assert getattr(again, f) == getattr(r, f), f
-        assert again.phone_hash == r.phone_hash

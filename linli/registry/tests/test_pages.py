@@ -286,3 +286,22 @@ def test_keyset_pagination_walks_every_row_once(client: Client, world: Any) -> N
         url = reverse("registry:resident_list") + f"?after={cursor}"
     assert sorted(seen) == sorted(names)
     assert len(seen) == len(set(seen))
+
+
+def test_polyphonic_surnames_found_by_character_and_initials(client: Client, world: Any) -> None:
+    shan = add_resident(world, world.b_a1, "单田芳", room="401")
+    zeng = add_resident(world, world.b_a1, "曾志伟", room="402")
+    login(client, "head_a")
+    for q, who in [
+        ("单", shan),
+        ("stf", shan),
+        ("shantianfang", shan),
+        ("曾", zeng),
+        ("zzw", zeng),
+    ]:
+        page = search(client, q).content.decode()
+        assert reverse("registry:resident_detail", args=[who.pk]) in page, q
+    assert (
+        reverse("registry:resident_detail", args=[shan.pk])
+        not in search(client, "dtf").content.decode()
+    )
