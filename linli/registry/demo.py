@@ -858,8 +858,6 @@ def new(model: type[M], **values: Any) -> M:
     return obj
 
 
-
-
 def _weighted_choice(rng: random.Random, table: list[tuple[str, int]]) -> str:
     total = sum(w for _, w in table)
     x = rng.random() * total
