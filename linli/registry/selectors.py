@@ -116,9 +116,9 @@ def search_condition(text: str) -> Q:
     if kind == "phone":
         return Q(phone_hash=blind(value)) if value else Q(pk__in=[])
     if kind == "pinyin":
-        # Initials and full pinyin both start with the first letter: the extra prefix condition
-        # lets PostgreSQL walk a narrow slice of the pinyin index instead of all of it.
-        return Q(name_pinyin__startswith=value[0]) & (
+        # Initials and full pinyin both start with the first letter: the range on name_pinyin
+        # lets PostgreSQL walk one slice of the (name_pinyin, id) index instead of all of it.
+        return _prefix_range("name_pinyin", value[0]) & (
             Q(name_initials__startswith=value) | Q(name_pinyin__startswith=value)
         )
     if kind == "address":
@@ -147,8 +147,15 @@ def _surname_condition(char: str) -> Q:
         return Q(name__startswith=char)
     slices = Q()
     for reading in readings:
-        slices |= Q(name_pinyin__startswith=reading)
+        slices |= _prefix_range("name_pinyin", reading)
     return Q(name__startswith=char) & slices
+
+
+def _prefix_range(field: str, prefix: str) -> Q:
+    """`field` starts with the lower-case ASCII `prefix`, written as a range: unlike LIKE, a range
+    can use an ordinary b-tree index under any collation, and keeps the index's order."""
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return Q(**{f"{field}__gte": prefix, f"{field}__lt": upper})
 
 
 # --- lists ----------------------------------------------------------------------------------
