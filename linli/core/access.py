@@ -75,6 +75,14 @@ class Scope:
 
 
 EMPTY = Scope()
+OPERATOR = Scope(
+    is_operator=True,
+    can_reveal=True,
+    can_see_restricted=True,
+    can_audit=True,
+    can_import=True,
+    can_export=True,
+)
 
 
 def get_scope(user: AbstractBaseUser | AnonymousUser | Any) -> Scope:
@@ -92,14 +100,7 @@ def _compute(user: Any) -> Scope:
     from linli.org.models import Community, Staff
 
     if user.is_superuser:
-        return Scope(
-            is_operator=True,
-            can_reveal=True,
-            can_see_restricted=True,
-            can_audit=True,
-            can_import=True,
-            can_export=True,
-        )
+        return OPERATOR
     try:
         staff = Staff.objects.get(user=user)
     except Staff.DoesNotExist:

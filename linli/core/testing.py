@@ -125,8 +125,7 @@ def add_resident(
     from linli.registry import services
 
     op = world.user("operator")
-    dwelling = services.dwelling_get_or_create(actor=op, building=building, entrance=1, room=room)
-    household = services.household_for_dwelling(actor=op, dwelling=dwelling)
+    household = services.household_at(actor=op, building=building, entrance=1, room=room)
     relation = "head" if household.head_id is None else "spouse"
     data = resident_data(name, **kw)
     return services.resident_create(

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from python_calamine import CalamineError, CalamineWorkbook
 
 from linli.core import audit
-from linli.core.access import Scope, get_scope
+from linli.core.access import OPERATOR, Scope, get_scope
 from linli.core.bulk import bulk_insert
 from linli.core.errors import DomainError, NotInScope
 from linli.core.keys import blind
@@ -579,19 +579,8 @@ class _BuildingIndex:
         return self.by_key.get(k) or self.by_key.get(_BUILDING_SUFFIX.sub("", k))
 
 
-def _system_scope() -> Scope:
-    return Scope(
-        is_operator=True,
-        can_reveal=True,
-        can_see_restricted=True,
-        can_audit=True,
-        can_import=True,
-        can_export=True,
-    )
-
-
 def _actor_scope(actor: Any) -> Scope:
-    return _system_scope() if actor is None else get_scope(actor)
+    return OPERATOR if actor is None else get_scope(actor)
 
 
 def _label(field_name: str) -> str:

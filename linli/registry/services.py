@@ -366,6 +366,13 @@ def resident_viewed(*, actor: Any, resident: Resident) -> None:
 
 
 @transaction.atomic
+def household_at(*, actor: Any, building: Building, entrance: int, room: str) -> Household:
+    """The open household living at building/entrance/room, creating the dwelling and household."""
+    dwelling = dwelling_get_or_create(actor=actor, building=building, entrance=entrance, room=room)
+    return household_for_dwelling(actor=actor, dwelling=dwelling)
+
+
+@transaction.atomic
 def household_for_dwelling(*, actor: Any, dwelling: Dwelling) -> Household:
     """The dwelling's open household, or a new one."""
     existing = (

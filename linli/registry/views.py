@@ -194,13 +194,12 @@ def resident_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid() and move_form.is_valid():
         building = next(b for b in buildings if str(b.pk) == move_form.cleaned_data["building"])
         try:
-            dwelling = services.dwelling_get_or_create(
+            household = services.household_at(
                 actor=request.user,
                 building=building,
                 entrance=move_form.cleaned_data["entrance"],
                 room=move_form.cleaned_data["room"],
             )
-            household = services.household_for_dwelling(actor=request.user, dwelling=dwelling)
             resident = services.resident_create(
                 actor=request.user,
                 community=building.community,
@@ -342,13 +341,12 @@ def resident_move(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         building = next(b for b in buildings if str(b.pk) == form.cleaned_data["building"])
         try:
-            dwelling = services.dwelling_get_or_create(
+            household = services.household_at(
                 actor=request.user,
                 building=building,
                 entrance=form.cleaned_data["entrance"],
                 room=form.cleaned_data["room"],
             )
-            household = services.household_for_dwelling(actor=request.user, dwelling=dwelling)
             services.resident_move(
                 actor=request.user,
                 resident=resident,
