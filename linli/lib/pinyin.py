@@ -85,10 +85,17 @@ _LETTERS_RE = re.compile(r"^[A-Za-z]+$")
 
 
 def _split_surname(name: str) -> tuple[tuple[str, ...], str]:
+    """The surname's reading and the rest. A surname outside the table is read on its own (its
+    default reading), never as part of a phrase with the given name, so that one character has
+    one reading at the start of every name: the surname search relies on it."""
     if name[:2] in _COMPOUND:
         return _COMPOUND[name[:2]], name[2:]
     if name[:1] in _SINGLE:
         return _SINGLE[name[:1]], name[1:]
+    if name[:1] and _HAN_RE.match(name[:1]):
+        first: list[str] = []
+        _add_text(name[:1], first, [])
+        return tuple(first), name[1:]
     return (), name
 
 
@@ -137,13 +144,13 @@ def looks_like_pinyin(text: str) -> bool:
 
 
 def char_readings(char: str) -> tuple[str, ...]:
-    """Every reading a single character may have at the start of a name (its surname reading
-    first), lower-case ASCII, e.g. 单 → ("shan", "dan", "chan"); () for a non-Chinese character."""
-    from pypinyin import pinyin
-
-    out: list[str] = list(_SINGLE.get(char, ()))
-    for reading in pinyin(char, style=Style.NORMAL, heteronym=True, errors="ignore")[:1]:
-        for r in reading:
-            if r.isascii() and r.isalpha() and r not in out:
-                out.append(r)
-    return tuple(out)
+    """How a name starting with this character begins in `name_pinyin`: its surname reading, and
+    the first syllable of any compound surname it starts (万 → ("wan", "mo") for 万俟);
+    () for a character that is not Chinese."""
+    if not _HAN_RE.match(char):
+        return ()
+    out = [name_pinyin(char)[0]]
+    for compound, syllables in _COMPOUND.items():
+        if compound[0] == char and syllables[0] not in out:
+            out.append(syllables[0])
+    return tuple(r for r in out if r)
