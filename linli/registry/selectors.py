@@ -109,6 +109,11 @@ def classify_query(text: str) -> tuple[str, str]:
     return "name", compact
 
 
+# Longer pinyin queries are taken as full pinyin only (a compound surname and two given
+# characters make four initials; five leaves room for longer names).
+MAX_INITIALS = 5
+
+
 def search_condition(text: str) -> Q:
     kind, value = classify_query(text)
     if kind == "id":
@@ -116,6 +121,8 @@ def search_condition(text: str) -> Q:
     if kind == "phone":
         return Q(phone_hash=blind(value)) if value else Q(pk__in=[])
     if kind == "pinyin":
+        if len(value) > MAX_INITIALS:  # too long for initials: full pinyin, one index range
+            return _prefix_range("name_pinyin", value)
         # Initials and full pinyin both start with the first letter: the range on name_pinyin
         # lets PostgreSQL walk one slice of the (name_pinyin, id) index instead of all of it.
         return _prefix_range("name_pinyin", value[0]) & (
