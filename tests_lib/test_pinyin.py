@@ -61,17 +61,6 @@ def test_looks_like_pinyin() -> None:
     assert not looks_like_pinyin("zhang san")
 
 
-def test_char_readings_cover_surname_and_other_readings() -> None:
-    from linli.lib.pinyin import char_readings
-
-    assert char_readings("单") == ("shan",)
-    assert char_readings("曾") == ("zeng",)
-    assert char_readings("王") == ("wang",)
-    assert char_readings("吕") == ("lv",)
-    assert char_readings("万") == ("wan", "mo")  # 万俟 moqi
-    assert char_readings("a") == ()
-
-
 def test_first_character_is_read_alone() -> None:
     # Whatever follows, a name's first character keeps its own reading.
     for name in ["王八蛋", "朝阳", "行长", "重庆"]:

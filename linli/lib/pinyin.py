@@ -141,16 +141,3 @@ def search_key(text: str) -> str:
 def looks_like_pinyin(text: str) -> bool:
     """True if ``text`` consists only of ASCII letters (a pinyin / initials query)."""
     return bool(_LETTERS_RE.match(text))
-
-
-def char_readings(char: str) -> tuple[str, ...]:
-    """How a name starting with this character begins in `name_pinyin`: its surname reading, and
-    the first syllable of any compound surname it starts (万 → ("wan", "mo") for 万俟);
-    () for a character that is not Chinese."""
-    if not _HAN_RE.match(char):
-        return ()
-    out = [name_pinyin(char)[0]]
-    for compound, syllables in _COMPOUND.items():
-        if compound[0] == char and syllables[0] not in out:
-            out.append(syllables[0])
-    return tuple(r for r in out if r)

@@ -9,7 +9,8 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -246,6 +247,8 @@ class Resident(models.Model):
                 fields=["name_pinyin"], name="res_pinyin_like", opclasses=["varchar_pattern_ops"]
             ),
             models.Index(fields=["community", "birth_date"], name="res_comm_birth"),
+            # A one-character search is a surname: this index returns its residents in list order.
+            models.Index(Substr("name", 1, 1), F("name_pinyin"), F("id"), name="res_surname"),
             models.Index(fields=["building", "dwelling"], name="res_building"),
         ]
 

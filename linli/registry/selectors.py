@@ -9,6 +9,8 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Substr
+from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,7 +21,6 @@ from linli.core.keys import blind
 from linli.lib.id_card import IdNumberError, parse_id_number
 from linli.lib.normalize import to_halfwidth
 from linli.lib.phone import PhoneError, normalize_phone
-from linli.lib.pinyin import char_readings
 from linli.org.models import Community, Grid
 from linli.registry.models import (
     RESTRICTED_TAGS,
@@ -147,15 +148,8 @@ def search_condition(text: str) -> Q:
 
 
 def _surname_condition(char: str) -> Q:
-    """A one-character query is a surname: bound it by the character's readings in pinyin order,
-    so the database scans one slice of the pinyin index (every reading, for polyphonic ones)."""
-    readings = set(char_readings(char))
-    if not readings:
-        return Q(name__startswith=char)
-    slices = Q()
-    for reading in readings:
-        slices |= _prefix_range("name_pinyin", reading)
-    return Q(name__startswith=char) & slices
+    """A one-character query is a surname; the res_surname index serves it in list order."""
+    return Q(Exact(Substr("name", 1, 1), char))
 
 
 def _prefix_range(field: str, prefix: str) -> Q:
