@@ -93,10 +93,15 @@ def _split_surname(name: str) -> tuple[tuple[str, ...], str]:
     if name[:1] in _SINGLE:
         return _SINGLE[name[:1]], name[1:]
     if name[:1] and _HAN_RE.match(name[:1]):
-        first: list[str] = []
-        _add_text(name[:1], first, [])
-        return tuple(first), name[1:]
+        return _char_reading(name[:1]), name[1:]
     return (), name
+
+
+@lru_cache(maxsize=8192)
+def _char_reading(char: str) -> tuple[str, ...]:
+    syllables: list[str] = []
+    _add_text(char, syllables, [])
+    return tuple(syllables)
 
 
 def _add_text(text: str, full: list[str], initials: list[str]) -> None:

@@ -127,7 +127,7 @@ def search_condition(text: str) -> Q:
         # Initials and full pinyin both start with the first letter: the range on name_pinyin
         # lets PostgreSQL walk one slice of the (name_pinyin, id) index instead of all of it.
         return _prefix_range("name_pinyin", value[0]) & (
-            Q(name_initials__startswith=value) | Q(name_pinyin__startswith=value)
+            _prefix_range("name_initials", value) | _prefix_range("name_pinyin", value)
         )
     if kind == "address":
         m = _ADDRESS.match(value)
