@@ -17,7 +17,7 @@ It must run inside a transaction (`transaction.atomic`).
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from django.db import connections, models, router, transaction
@@ -56,25 +56,60 @@ _PLAIN = (
 )
 
 
-def _getter(field: models.Field[Any, Any], connection: Any, now: Any) -> Callable[[Any], Any]:
-    """How to read one field's database value from an instance, cheaply where it is safe."""
-    attname = field.attname
-    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-        stamp = field.get_db_prep_save(now, connection)
-
-        def stamped(obj: Any) -> Any:
-            setattr(obj, attname, now)
-            return stamp
-
-        return stamped
+def _prep(field: models.Field[Any, Any], connection: Any) -> Callable[[Any], Any] | None:
+    """How to turn one field's value into its database value; None when it is the value itself."""
     if type(field) in _PLAIN or (
         isinstance(field, models.ForeignKey) and type(field.target_field) in _PLAIN
     ):
-        return operator.attrgetter(attname)
+        return None
     if type(field) is models.DateField:
-        adapt = connection.ops.adapt_datefield_value
-        return lambda obj: adapt(getattr(obj, attname))
-    return lambda obj: field.get_db_prep_save(getattr(obj, attname), connection)
+        adapt: Callable[[Any], Any] = connection.ops.adapt_datefield_value
+        return adapt
+    return lambda value: field.get_db_prep_save(value, connection)
+
+
+def _stamped(field: models.Field[Any, Any]) -> bool:
+    return bool(getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False))
+
+
+def _insert_sql(model: type[models.Model], connection: Any) -> tuple[str, list[Any]]:
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not getattr(f, "generated", False)]
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(f.column) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
+    return sql, fields
+
+
+def _using(model: type[models.Model]) -> str:
+    using = router.db_for_write(model)
+    if not transaction.get_connection(using).in_atomic_block:
+        raise RuntimeError("bulk_insert must run inside transaction.atomic()")
+    return using
+
+
+def _send(connection: Any, sql: str, rows: Iterable[list[Any]], batch_size: int) -> None:
+    with connection.cursor() as cur:
+        batch: list[list[Any]] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= batch_size:
+                cur.executemany(sql, batch)
+                batch = []
+        if batch:
+            cur.executemany(sql, batch)
+
+
+def _attr_reader(attname: str, prep: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
+    get = operator.attrgetter(attname)
+    if prep is None:
+        return get
+    return lambda obj: prep(get(obj))
+
+
+def _constant(value: Any) -> Callable[[Any], Any]:
+    return lambda _row: value
 
 
 def bulk_insert(objs: Sequence[M], *, batch_size: int = BATCH) -> Sequence[M]:
@@ -82,27 +117,58 @@ def bulk_insert(objs: Sequence[M], *, batch_size: int = BATCH) -> Sequence[M]:
     if not objs:
         return objs
     model = type(objs[0])
-    using = router.db_for_write(model)
-    if not transaction.get_connection(using).in_atomic_block:
-        raise RuntimeError("bulk_insert must run inside transaction.atomic()")
+    using = _using(model)
     connection = connections[using]
-    meta = model._meta
-    fields = [f for f in meta.concrete_fields if not getattr(f, "generated", False)]
+    sql, fields = _insert_sql(model, connection)
     for obj, pk in zip(objs, allocate_ids(model, len(objs), using), strict=True):
         obj.pk = pk
-    qn = connection.ops.quote_name
-    columns = ", ".join(qn(f.column) for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
     now = timezone.now()
-    getters = [_getter(f, connection, now) for f in fields]
-    with connection.cursor() as cur:
-        for i in range(0, len(objs), batch_size):
-            params: list[list[Any]] = [
-                [get(obj) for get in getters] for obj in objs[i : i + batch_size]
-            ]
-            cur.executemany(sql, params)
+    readers: list[Callable[[Any], Any]] = []
+    for f in fields:
+        if _stamped(f):
+            for obj in objs:
+                setattr(obj, f.attname, now)
+        prep = _prep(f, connection)
+        readers.append(_attr_reader(f.attname, prep))
+    _send(connection, sql, ([read(obj) for read in readers] for obj in objs), batch_size)
     for obj in objs:
         obj._state.adding = False
         obj._state.db = using
     return objs
+
+
+def _row_reader(
+    attname: str, prep: Callable[[Any], Any] | None, default: Any
+) -> Callable[[dict[str, Any]], Any]:
+    if prep is None:
+        return lambda row: row.get(attname, default)
+    return lambda row: prep(row[attname]) if attname in row else default
+
+
+def bulk_insert_rows(
+    model: type[models.Model], rows: Sequence[dict[str, Any]], *, batch_size: int = BATCH
+) -> list[int]:
+    """Insert rows given as dicts of attribute name → value, without building model instances
+    (missing attributes take the field's default). Each dict gets its new primary key."""
+    if not rows:
+        return []
+    using = _using(model)
+    connection = connections[using]
+    sql, fields = _insert_sql(model, connection)
+    ids = allocate_ids(model, len(rows), using)
+    pk_name = model._meta.pk.attname
+    for row, pk in zip(rows, ids, strict=True):
+        row[pk_name] = pk
+    now = timezone.now()
+    readers: list[Callable[[dict[str, Any]], Any]] = []
+    for f in fields:
+        prep = _prep(f, connection)
+        if _stamped(f):
+            readers.append(_constant(prep(now) if prep else now))
+            continue
+        default = f.get_default()  # as Django's: the field's default, else "" or None
+        if prep is not None:
+            default = prep(default)
+        readers.append(_row_reader(f.attname, prep, default))
+    _send(connection, sql, ([read(row) for read in readers] for row in rows), batch_size)
+    return ids

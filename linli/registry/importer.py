@@ -29,7 +29,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from linli.core import audit
 from linli.core.access import OPERATOR, Scope, get_scope
-from linli.core.bulk import bulk_insert
+from linli.core.bulk import bulk_insert, bulk_insert_rows
 from linli.core.errors import DomainError, NotInScope
 from linli.core.keys import blind
 from linli.lib.id_card import make_id_number, mask_id_number
@@ -818,11 +818,12 @@ def _write(rows: list[_Row], *, actor: Any, community: Community) -> None:
     dwellings = dwelling_map()
     missing = [k for k in keys if k not in dwellings]
     if missing:
-        bulk_insert(
+        bulk_insert_rows(
+            Dwelling,
             [
-                Dwelling(building_id=b, entrance=e, room=room, floor=_floor_of(room))
+                {"building_id": b, "entrance": e, "room": room, "floor": _floor_of(room)}
                 for b, e, room in missing
-            ]
+            ],
         )
         dwellings = dwelling_map()
     # One open household per dwelling, unless one exists.
@@ -845,7 +846,7 @@ def _write(rows: list[_Row], *, actor: Any, community: Community) -> None:
     households = household_map()
     new = [d for d in wanted if d not in households]
     if new:
-        bulk_insert([Household(dwelling_id=d) for d in new])
+        bulk_insert_rows(Household, [{"dwelling_id": d} for d in new])
         households = household_map()
 
     # Relation when the row leaves it blank: head if the household has none yet, else other.
@@ -969,18 +970,18 @@ def _write_chunk(
         )
         Household.objects.filter(head_id__in=moved_ids).update(head=None)
 
-    memberships = [
-        Membership(
-            household_id=cast(int, res.household_id),
-            resident_id=res.pk,
-            relation=r.relation,
-            joined_on=today,
-        )
+    memberships: list[dict[str, Any]] = [
+        {
+            "household_id": cast(int, res.household_id),
+            "resident_id": res.pk,
+            "relation": r.relation,
+            "joined_on": today,
+        }
         for res, r in created + moved
     ]
-    bulk_insert(memberships)
+    bulk_insert_rows(Membership, memberships)
     head_households.update(
-        m.household_id for m in memberships if m.relation == Membership.Relation.HEAD
+        m["household_id"] for m in memberships if m["relation"] == Membership.Relation.HEAD
     )
 
     held: set[tuple[int, str]] = set()
@@ -991,19 +992,19 @@ def _write_chunk(
             .values_list("resident_id", "tag")
         )
     tags = [
-        ResidentTag(
-            resident_id=res.pk,
-            tag=t,
-            valid_from=today,
-            review_date=review if t in YEARLY_REVIEW_TAGS else None,
-            created_by=user,
-            evidence="import",
-        )
+        {
+            "resident_id": res.pk,
+            "tag": t,
+            "valid_from": today,
+            "review_date": review if t in YEARLY_REVIEW_TAGS else None,
+            "created_by_id": user.pk if user is not None else None,
+            "evidence": "import",
+        }
         for res, r in created + updated
         for t in r.tags
         if (res.pk, t) not in held
     ]
-    bulk_insert(tags)
+    bulk_insert_rows(ResidentTag, tags)
 
 
 def import_residents(

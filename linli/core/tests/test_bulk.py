@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from django.db import connection, transaction
 
-from linli.core.bulk import bulk_insert
+from linli.core.bulk import bulk_insert, bulk_insert_rows
 from linli.core.testing import resident_data
 from linli.registry.models import Resident
 from linli.registry.services import apply_resident_data
@@ -49,3 +49,18 @@ def test_bulk_insert_refuses_outside_a_transaction() -> None:
     with pytest.raises(RuntimeError):
         bulk_insert([_new(world, "丙")])
     assert not Resident.objects.exists()
+
+
+def test_bulk_insert_rows_fills_defaults(world: Any) -> None:
+    from linli.registry.models import Dwelling, Household
+
+    with transaction.atomic():
+        ids = bulk_insert_rows(
+            Dwelling,
+            [{"building_id": world.b_a1.pk, "room": f"{r}", "floor": 1} for r in (101, 102)],
+        )
+        hh = bulk_insert_rows(Household, [{"dwelling_id": ids[0]}])
+    d = Dwelling.objects.get(pk=ids[1])
+    assert d.room == "102" and d.entrance == 1  # the field default
+    h = Household.objects.get(pk=hh[0])
+    assert h.number == "" and h.head_id is None and h.created_at is not None
