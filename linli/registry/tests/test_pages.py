@@ -305,3 +305,28 @@ def test_polyphonic_surnames_found_by_character_and_initials(client: Client, wor
         reverse("registry:resident_detail", args=[shan.pk])
         not in search(client, "dtf").content.decode()
     )
+
+
+def test_edit_keeps_hidden_values_and_can_remove_the_phone(
+    client: Client, people: dict[str, Resident]
+) -> None:
+    resident = people["a1"]
+    login(client, "civil_a")
+    form = {
+        "name": "张三丰",
+        "hukou_type": "local",
+        "sex": "M",
+        "birth_date": str(resident.birth_date),
+    }
+    response = client.post(reverse("registry:resident_edit", args=[resident.pk]), form)
+    assert response.status_code == 302
+    resident.refresh_from_db()
+    assert resident.name == "张三丰" and resident.name_initials == "zsf"
+    assert resident.id_number and resident.phone == "+8613800138000"  # empty means unchanged
+    entry = AuditLog.objects.filter(action="update", object_id=str(resident.pk)).latest("id")
+    assert entry.changes["name"] == ["张三", "张三丰"]
+    client.post(reverse("registry:resident_edit", args=[resident.pk]), {**form, "clear_phone": "1"})
+    resident.refresh_from_db()
+    assert resident.phone == "" and resident.phone_hash == ""
+    entry = AuditLog.objects.filter(action="update", object_id=str(resident.pk)).latest("id")
+    assert entry.changes["phone"] == ["***", "***"]
