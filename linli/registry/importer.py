@@ -21,8 +21,7 @@ from typing import Any, NamedTuple, cast
 
 import xlsxwriter
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from python_calamine import CalamineError, CalamineWorkbook
@@ -862,7 +861,7 @@ def _write(rows: list[_Row], *, actor: Any, community: Community) -> None:
 
     # Residents, memberships and tags, a chunk at a time (bounded memory).
     review = date(today.year + 1, today.month, min(today.day, 28))
-    head_households: set[int] = set()
+    heads: dict[int, int] = {}  # household → its first new 户主, in membership id order
     for i in range(0, len(rows), _WRITE_CHUNK):
         _write_chunk(
             rows[i : i + _WRITE_CHUNK],
@@ -871,21 +870,16 @@ def _write(rows: list[_Row], *, actor: Any, community: Community) -> None:
             review=review,
             dwellings=dwellings,
             households=households,
-            head_households=head_households,
+            heads=heads,
         )
 
-    # Each household without a head gets its first open 户主 member, one UPDATE per chunk.
-    first_head = (
-        Membership.objects.filter(
-            household=OuterRef("pk"), relation=Membership.Relation.HEAD, left_on__isnull=True
-        )
-        .order_by("id")
-        .values("resident_id")[:1]
-    )
-    ids = sorted(head_households)
-    for i in range(0, len(ids), _CHUNK):
-        Household.objects.filter(pk__in=ids[i : i + _CHUNK], head__isnull=True).update(
-            head=Subquery(first_head)
+    # Each household without a head gets its first new 户主. The pairs are known here: no
+    # subquery against rows inserted in this transaction, for which PostgreSQL has no statistics.
+    table = connection.ops.quote_name(Household._meta.db_table)
+    with connection.cursor() as cur:
+        cur.executemany(
+            f"UPDATE {table} SET head_id = %s WHERE id = %s AND head_id IS NULL",  # noqa: S608
+            [(resident_id, household_id) for household_id, resident_id in heads.items()],
         )
 
 
@@ -926,7 +920,7 @@ def _write_chunk(
     review: date,
     dwellings: dict[tuple[int, int, str], int],
     households: dict[int, tuple[int, int | None]],
-    head_households: set[int],
+    heads: dict[int, int],
 ) -> None:
     existing_ids = [r.existing_pk for r in rows if r.existing_pk is not None]
     existing = {res.pk: res for res in Resident.objects.filter(pk__in=existing_ids)}
@@ -980,9 +974,9 @@ def _write_chunk(
         for res, r in created + moved
     ]
     bulk_insert_rows(Membership, memberships)
-    head_households.update(
-        m["household_id"] for m in memberships if m["relation"] == Membership.Relation.HEAD
-    )
+    for m in memberships:
+        if m["relation"] == Membership.Relation.HEAD:
+            heads.setdefault(m["household_id"], m["resident_id"])
 
     held: set[tuple[int, str]] = set()
     if existing_ids:
