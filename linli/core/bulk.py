@@ -2,10 +2,11 @@
 
 Django's `bulk_create` compiles its INSERT anew for every batch, and on SQLite a batch holds at most
 999 parameters (about 30 residents): for a 100,000-row import the compiling costs more than the
-database's own work. `bulk_insert` builds the statement once and sends the rows with the driver's
-`executemany`. Values go through each field's `pre_save` and `get_db_prep_save`, exactly as in
-`bulk_create` (skipped only for plain text, number and key columns, whose value is the attribute
-itself), so encrypted fields are encrypted and `auto_now`/`auto_now_add` stamps are set.
+database's own work. `bulk_insert` builds the statement once and sends the rows with PostgreSQL's
+`COPY … FROM STDIN` (psycopg's `copy`), or on SQLite with one INSERT and the driver's
+`executemany`. Values go through each field's `get_db_prep_save`, as in `bulk_create` (skipped only
+for plain text, number and key columns, whose value is the attribute itself), so encrypted fields
+are encrypted, and `auto_now`/`auto_now_add` fields get the time of the insert.
 
 Primary keys are allocated up front so that related rows can point at the new ones:
 - PostgreSQL: `nextval` of the table's sequence, once per row, in one query;
@@ -73,10 +74,13 @@ def _stamped(field: models.Field[Any, Any]) -> bool:
 
 
 def _insert_sql(model: type[models.Model], connection: Any) -> tuple[str, list[Any]]:
+    """The statement that takes the rows: COPY on PostgreSQL, else one INSERT for executemany."""
     meta = model._meta
     fields = [f for f in meta.concrete_fields if not getattr(f, "generated", False)]
     qn = connection.ops.quote_name
     columns = ", ".join(qn(f.column) for f in fields)
+    if connection.vendor == "postgresql":
+        return f"COPY {qn(meta.db_table)} ({columns}) FROM STDIN", fields
     placeholders = ", ".join(["%s"] * len(fields))
     sql = f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
     return sql, fields
@@ -90,6 +94,11 @@ def _using(model: type[models.Model]) -> str:
 
 
 def _send(connection: Any, sql: str, rows: Iterable[list[Any]], batch_size: int) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur, cur.cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
     with connection.cursor() as cur:
         batch: list[list[Any]] = []
         for row in rows:
