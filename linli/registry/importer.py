@@ -876,11 +876,22 @@ def _write(rows: list[_Row], *, actor: Any, community: Community) -> None:
     # Each household without a head gets its first new 户主. The pairs are known here: no
     # subquery against rows inserted in this transaction, for which PostgreSQL has no statistics.
     table = connection.ops.quote_name(Household._meta.db_table)
+    pairs = list(heads.items())
     with connection.cursor() as cur:
-        cur.executemany(
-            f"UPDATE {table} SET head_id = %s WHERE id = %s AND head_id IS NULL",  # noqa: S608
-            [(resident_id, household_id) for household_id, resident_id in heads.items()],
-        )
+        if connection.vendor != "postgresql":
+            cur.executemany(
+                f"UPDATE {table} SET head_id = %s WHERE id = %s AND head_id IS NULL",  # noqa: S608
+                [(resident_id, household_id) for household_id, resident_id in pairs],
+            )
+            return
+        for i in range(0, len(pairs), 5000):  # one statement per 5,000 households
+            chunk = pairs[i : i + 5000]
+            values = ", ".join(["(%s::bigint, %s::bigint)"] * len(chunk))
+            cur.execute(
+                f"UPDATE {table} AS h SET head_id = v.r FROM (VALUES {values}) AS v(h, r) "  # noqa: S608
+                "WHERE h.id = v.h AND h.head_id IS NULL",
+                [x for pair in chunk for x in pair],
+            )
 
 
 _UPDATED_FIELDS = [
