@@ -524,3 +524,25 @@ def test_command_as_user(world: World, tmp_path: Any) -> None:
             stdout=io.StringIO(),
         )
     assert Resident.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_big_sqlite_imports_get_a_larger_page_cache_for_the_write() -> None:
+    from django.db import connection
+
+    from linli.registry.importer import _sqlite_page_cache
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only")
+
+    def cache() -> int:
+        with connection.cursor() as cur:
+            cur.execute("PRAGMA cache_size")
+            return int(cur.fetchone()[0])
+
+    before = cache()
+    with _sqlite_page_cache(100_000):
+        assert cache() == -65536
+    assert cache() == before
+    with _sqlite_page_cache(500):
+        assert cache() == before
