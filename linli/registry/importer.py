@@ -29,7 +29,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from linli.core import audit
 from linli.core.access import OPERATOR, Scope, get_scope
-from linli.core.bulk import bulk_insert, bulk_insert_rows
+from linli.core.bulk import bulk_insert_rows
 from linli.core.errors import DomainError, NotInScope
 from linli.core.keys import blind
 from linli.lib.id_card import make_id_number, mask_id_number
@@ -47,7 +47,7 @@ from linli.registry.models import (
     ResidentTag,
     Tag,
 )
-from linli.registry.services import apply_resident_data
+from linli.registry.services import apply_resident_data, resident_values
 from linli.registry.validation import FIELD_LABELS, InvalidInput, ResidentData, clean_resident
 
 Source = str | os.PathLike[str] | bytes
@@ -936,12 +936,21 @@ def _write_chunk(
 ) -> None:
     existing_ids = [r.existing_pk for r in rows if r.existing_pk is not None]
     existing = {res.pk: res for res in Resident.objects.filter(pk__in=existing_ids)}
-    created: list[tuple[Resident, _Row]] = []
+    user_id = user.pk if user is not None else None
+    new: list[dict[str, Any]] = []  # new residents as rows: no model instances to build
+    new_rows: list[_Row] = []
     updated: list[tuple[Resident, _Row]] = []
     moved: list[tuple[Resident, _Row]] = []
     for r in rows:
         d = dwellings[(r.building.pk, r.entrance, r.room)]
         h = households[d][0]
+        place = {
+            "community_id": r.building.community_id,
+            "grid_id": r.building.grid_id,
+            "building_id": r.building.pk,
+            "dwelling_id": d,
+            "household_id": h,
+        }
         if r.existing_pk is not None:
             res = existing[r.existing_pk]
             apply_resident_data(res, r.data)
@@ -950,20 +959,17 @@ def _write_chunk(
             if res.household_id != h:
                 moved.append((res, r))
             updated.append((res, r))
+            for key, value in place.items():
+                setattr(res, key, value)
         else:
-            res = Resident(created_by=user, updated_by=user)
-            apply_resident_data(res, r.data)
-            created.append((res, r))
-        res.community_id = r.building.community_id
-        res.grid_id = r.building.grid_id
-        res.building_id = r.building.pk
-        res.dwelling_id = d
-        res.household_id = h
+            values = resident_values(r.data, id_hash=r.hash or None)
+            values.update(place, created_by_id=user_id, updated_by_id=user_id)
+            new.append(values)
+            new_rows.append(r)
 
-    new = [res for res, _r in created]
     try:
         with transaction.atomic():
-            bulk_insert(new)
+            bulk_insert_rows(Resident, new)
     except IntegrityError as exc:
         raise DomainError(
             _("Someone registered one of these ID numbers meanwhile; run the preview again.")
@@ -976,14 +982,12 @@ def _write_chunk(
         )
         Household.objects.filter(head_id__in=moved_ids).update(head=None)
 
+    # (resident id, household id, row) of every resident who joins a household here.
+    joining = [(v["id"], v["household_id"], r) for v, r in zip(new, new_rows, strict=True)]
+    joining += [(res.pk, cast(int, res.household_id), r) for res, r in moved]
     memberships: list[dict[str, Any]] = [
-        {
-            "household_id": cast(int, res.household_id),
-            "resident_id": res.pk,
-            "relation": r.relation,
-            "joined_on": today,
-        }
-        for res, r in created + moved
+        {"household_id": h, "resident_id": pk, "relation": r.relation, "joined_on": today}
+        for pk, h, r in joining
     ]
     bulk_insert_rows(Membership, memberships)
     for m in memberships:
@@ -997,18 +1001,20 @@ def _write_chunk(
             .filter(resident_id__in=existing_ids)
             .values_list("resident_id", "tag")
         )
+    tagged = [(v["id"], r) for v, r in zip(new, new_rows, strict=True)]
+    tagged += [(res.pk, r) for res, r in updated]
     tags = [
         {
-            "resident_id": res.pk,
+            "resident_id": pk,
             "tag": t,
             "valid_from": today,
             "review_date": review if t in YEARLY_REVIEW_TAGS else None,
-            "created_by_id": user.pk if user is not None else None,
+            "created_by_id": user_id,
             "evidence": "import",
         }
-        for res, r in created + updated
+        for pk, r in tagged
         for t in r.tags
-        if (res.pk, t) not in held
+        if (pk, t) not in held
     ]
     bulk_insert_rows(ResidentTag, tags)
 

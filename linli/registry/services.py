@@ -66,13 +66,20 @@ def _check_place(actor: Any, community_id: int, grid_id: int | None) -> None:
         raise NotInScope(_("This place is outside the area you are assigned to."))
 
 
+def resident_values(data: ResidentData, *, id_hash: str | None = None) -> dict[str, Any]:
+    """A resident's field values from clean data, with the derived search and lookup fields
+    (`id_hash`: the ID number's keyed hash when the caller has computed it already)."""
+    values = {field.name: getattr(data, field.name) for field in fields(data)}
+    values["name_pinyin"], values["name_initials"] = name_pinyin(data.name)
+    values["id_number_hash"] = (id_hash or blind(data.id_number)) if data.id_number else None
+    values["phone_hash"] = blind(data.phone) if data.phone else ""
+    return values
+
+
 def apply_resident_data(resident: Resident, data: ResidentData) -> None:
     """Copy clean data onto a resident, with the derived search and lookup fields."""
-    for field in fields(data):
-        setattr(resident, field.name, getattr(data, field.name))
-    resident.name_pinyin, resident.name_initials = name_pinyin(data.name)
-    resident.id_number_hash = blind(data.id_number) if data.id_number else None
-    resident.phone_hash = blind(data.phone) if data.phone else ""
+    for key, value in resident_values(data).items():
+        setattr(resident, key, value)
 
 
 def _place_fields(resident: Resident, household: Household | None) -> None:
