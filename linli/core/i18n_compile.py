@@ -17,6 +17,8 @@ LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 def problems(po_path: Path) -> list[str]:
     po = polib.pofile(str(po_path))
     out: list[str] = []
+    if po.metadata_is_fuzzy:
+        out.append(f"{po_path.name}: the header is marked fuzzy")
     for entry in po:
         if entry.obsolete:
             continue
