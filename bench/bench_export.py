@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -32,26 +31,13 @@ DB = "bench_export.sqlite3"
 TARGET_MB = 100
 
 
+from common import configure, peak_memory_mb  # noqa: E402
+
+
 def setup_django() -> None:
+    """Django on $DATABASE_URL, or on a SQLite file of this benchmark's own under bench/out/."""
     OUT.mkdir(exist_ok=True)
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{OUT / DB}")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "linli.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ.setdefault("DEBUG", "0")
-    import django
-
-    django.setup()
-
-
-def rss_mb() -> float:
-    """This process's peak RSS (VmHWM, which exec resets; ru_maxrss would keep the parent's)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    configure(os.environ.get("DATABASE_URL") or f"sqlite:///{OUT / DB}")
 
 
 def _user() -> Any:
@@ -69,7 +55,7 @@ def child(mode: str) -> None:
 
     user = _user()
     filters = selectors.ResidentFilters()
-    base = rss_mb()
+    base = peak_memory_mb()
     if mode == "read":  # the baseline: query, decrypt, nothing written
         t0 = time.perf_counter()
         n = 0
@@ -80,7 +66,7 @@ def child(mode: str) -> None:
             _ = (r.id_number, r.phone, r.name)
             n += 1
         seconds = time.perf_counter() - t0
-        print(json.dumps({"rows": n, "seconds": seconds, "rss": rss_mb(), "base": base}))
+        print(json.dumps({"rows": n, "seconds": seconds, "rss": peak_memory_mb(), "base": base}))
         return
     with tempfile.TemporaryFile() as stream:
         if mode == "mem":
@@ -96,7 +82,7 @@ def child(mode: str) -> None:
                 "rows": n,
                 "seconds": seconds,
                 "peak_py": peak,
-                "rss": rss_mb(),
+                "rss": peak_memory_mb(),
                 "base": base,
                 "size": size,
             }

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -35,29 +34,17 @@ OUT = HERE / "out"
 sys.path[:0] = [str(ROOT), str(HERE)]
 
 
-def setup_django(db_name: str) -> None:
-    OUT.mkdir(exist_ok=True)
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{OUT / db_name}")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "linli.settings")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ.setdefault("DEBUG", "0")
-    import django
-
-    django.setup()
-
-
-def rss_mb() -> float:
-    """This process's peak RSS (VmHWM, which exec resets; ru_maxrss would keep the parent's)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 # --- contenders (run in a child process) ---------------------------------------------------------
+
+from common import configure, peak_memory_mb  # noqa: E402
+
+
+def setup_django() -> None:
+    """Django on $DATABASE_URL, or on a SQLite file of this benchmark's own under bench/out/."""
+    OUT.mkdir(exist_ok=True)
+    configure(os.environ.get("DATABASE_URL") or f"sqlite:///{OUT / 'bench_import.sqlite3'}")
+
+
 def run_floor(path: Path, community: Any) -> int:
     from datetime import date
 
@@ -206,14 +193,14 @@ def run_iex(path: Path, community: Any, *, tuned: bool = False) -> int:
 
 
 def child(name: str, path: Path) -> None:
-    setup_django("bench_import.sqlite3")
+    setup_django()
     from residents_xlsx import clear_registry, make_place
 
     from linli.registry.models import Resident
 
     community, _ = make_place()
     clear_registry()
-    base = rss_mb()
+    base = peak_memory_mb()
     t0 = time.perf_counter()
     if name == "floor":
         n = run_floor(path, community)
@@ -237,7 +224,7 @@ def child(name: str, path: Path) -> None:
                 "rows": n,
                 "stored": stored,
                 "seconds": seconds,
-                "rss": rss_mb(),
+                "rss": peak_memory_mb(),
                 "base": base,
             }
         )
@@ -265,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     if "DATABASE_URL" not in os.environ:
         for suffix in ("", "-wal", "-shm"):
             (OUT / f"bench_import.sqlite3{suffix}").unlink(missing_ok=True)
-    setup_django("bench_import.sqlite3")
+    setup_django()
     from django.core.management import call_command
     from residents_xlsx import generate, make_place
 

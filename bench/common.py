@@ -81,6 +81,7 @@ def configure(url: str | None = None) -> str:
         ensure_pg_database(url)
     os.environ["DATABASE_URL"] = url
     os.environ["DEBUG"] = "0"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "linli.settings")
     import django
 
@@ -155,7 +156,14 @@ def time_calls(
 
 
 def peak_memory_mb() -> float:
-    """Peak resident memory of this process so far (Linux: ru_maxrss is in KiB)."""
+    """This process's peak resident memory in MB: VmHWM on Linux (which exec resets, so a child
+    process reports its own; ru_maxrss would keep the parent's), else ru_maxrss."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return rss / 1024 if sys.platform != "darwin" else rss / 1024 / 1024
 
