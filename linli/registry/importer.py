@@ -818,14 +818,14 @@ def _write(rows: list[_Row], *, actor: Any, community: Community) -> None:
     dwellings = dwelling_map()
     missing = [k for k in keys if k not in dwellings]
     if missing:
-        bulk_insert_rows(
+        new_ids = bulk_insert_rows(
             Dwelling,
             [
                 {"building_id": b, "entrance": e, "room": room, "floor": _floor_of(room)}
                 for b, e, room in missing
             ],
         )
-        dwellings = dwelling_map()
+        dwellings.update(zip(missing, new_ids, strict=True))
     # One open household per dwelling, unless one exists.
     wanted = {dwellings[k] for k in keys}
 
@@ -846,8 +846,8 @@ def _write(rows: list[_Row], *, actor: Any, community: Community) -> None:
     households = household_map()
     new = [d for d in wanted if d not in households]
     if new:
-        bulk_insert_rows(Household, [{"dwelling_id": d} for d in new])
-        households = household_map()
+        new_ids = bulk_insert_rows(Household, [{"dwelling_id": d} for d in new])
+        households.update((d, (pk, None)) for d, pk in zip(new, new_ids, strict=True))
 
     # Relation when the row leaves it blank: head if the household has none yet, else other.
     has_head = {d for d, (_pk, head) in households.items() if head is not None}
