@@ -50,6 +50,26 @@ def record(
     )
 
 
+def refused(
+    *,
+    actor: AbstractBaseUser | AnonymousUser | None,
+    object_type: str,
+    object_id: str | int = "",
+    community_id: int | None = None,
+    summary: str = "",
+) -> AuditLog:
+    """Record that access was refused (the one shape every refusal takes in the log)."""
+    return record(
+        Action.DENIED,
+        actor=actor,
+        object_type=object_type,
+        object_id=object_id,
+        community_id=community_id,
+        summary=summary,
+        outcome=Outcome.DENIED,
+    )
+
+
 def diff(
     before: dict[str, Any], after: dict[str, Any], *, secret: frozenset[str] = frozenset()
 ) -> dict[str, Any]:

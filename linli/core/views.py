@@ -33,12 +33,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 def audit_log(request: HttpRequest) -> HttpResponse:
     scope = get_scope(request.user)
     if not scope.can_audit:
-        audit.record(
-            audit.Action.DENIED,
-            actor=request.user,
-            object_type="core.auditlog",
-            outcome=audit.Outcome.DENIED,
-        )
+        audit.refused(actor=request.user, object_type="core.auditlog")
         raise PermissionDenied
     page = audit_entries(
         request.user,

@@ -194,13 +194,7 @@ def in_scope_or_404(request: HttpRequest, object_type: str, pk: int, fn: Callabl
     try:
         return fn()
     except NotInScope as exc:
-        audit.record(
-            audit.Action.DENIED,
-            actor=_user(request),
-            object_type=object_type,
-            object_id=pk,
-            outcome=audit.Outcome.DENIED,
-        )
+        audit.refused(actor=_user(request), object_type=object_type, object_id=pk)
         raise HttpError(404, exc.message) from exc
 
 

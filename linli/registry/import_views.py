@@ -52,13 +52,7 @@ def _upload_dir() -> Path:
 
 
 def _forbidden(request: HttpRequest, action: str) -> HttpResponse:
-    audit.record(
-        audit.Action.DENIED,
-        actor=request.user,
-        object_type="registry.resident",
-        summary=action,
-        outcome=audit.Outcome.DENIED,
-    )
+    audit.refused(actor=request.user, object_type="registry.resident", summary=action)
     return HttpResponseForbidden(_("Your post may not do this."))
 
 

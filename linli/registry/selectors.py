@@ -216,12 +216,8 @@ def filtered_residents(user: Any, filters: ResidentFilters) -> QuerySet[Resident
         qs = qs.filter(birth_date__gt=years_ago(today, filters.age_max + 1))
     if filters.tag:
         if filters.tag in RESTRICTED_TAGS and not scope.can_see_restricted:
-            audit.record(
-                audit.Action.DENIED,
-                actor=user,
-                object_type="registry.resident",
-                summary=f"list tag {filters.tag}",
-                outcome=audit.Outcome.DENIED,
+            audit.refused(
+                actor=user, object_type="registry.resident", summary=f"list tag {filters.tag}"
             )
             raise NotInScope(_("Your post may not list this group."))
         if filters.tag == Tag.ELDERLY_80:

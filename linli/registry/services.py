@@ -56,13 +56,7 @@ def _snapshot(resident: Resident) -> dict[str, Any]:
 
 def _check_place(actor: Any, community_id: int, grid_id: int | None) -> None:
     if not get_scope(actor).covers(community_id, grid_id):
-        audit.record(
-            audit.Action.DENIED,
-            actor=actor,
-            object_type="registry.resident",
-            community_id=community_id,
-            outcome=audit.Outcome.DENIED,
-        )
+        audit.refused(actor=actor, object_type="registry.resident", community_id=community_id)
         raise NotInScope(_("This place is outside the area you are assigned to."))
 
 

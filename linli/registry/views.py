@@ -31,13 +31,7 @@ def in_scope_or_404(request: HttpRequest, object_type: str, pk: int, fn: Callabl
     try:
         return fn()
     except NotInScope as exc:
-        audit.record(
-            audit.Action.DENIED,
-            actor=request.user,
-            object_type=object_type,
-            object_id=pk,
-            outcome=audit.Outcome.DENIED,
-        )
+        audit.refused(actor=request.user, object_type=object_type, object_id=pk)
         raise Http404(exc.message) from exc
 
 
