@@ -21,6 +21,7 @@ from linli.core.keys import blind
 from linli.lib.id_card import IdNumberError, parse_id_number
 from linli.lib.normalize import to_halfwidth
 from linli.lib.phone import PhoneError, normalize_phone
+from linli.lib.pinyin import looks_like_pinyin, search_key
 from linli.org.models import Community, Grid
 from linli.registry.models import (
     RESTRICTED_TAGS,
@@ -102,8 +103,8 @@ def classify_query(text: str) -> tuple[str, str]:
             return "phone", normalize_phone(q, allow_landline=True)
         except PhoneError:
             return "phone", ""
-    if compact.isascii() and compact.isalpha():
-        return "pinyin", compact.lower()
+    if looks_like_pinyin(compact):
+        return "pinyin", search_key(compact)
     m = _ADDRESS.match(compact)
     if m and (m.group("room") or any(ch.isdigit() for ch in m.group("building"))):
         return "address", compact

@@ -169,12 +169,6 @@ def resident_reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
     return render(request, "registry/_revealed.html", {"value": value})
 
 
-def _resident_form_page(
-    request: HttpRequest, form: ResidentForm, resident: Resident | None
-) -> HttpResponse:
-    return render(request, "registry/resident_form.html", {"form": form, "r": resident})
-
-
 @login_required
 def resident_create(request: HttpRequest) -> HttpResponse:
     communities = list(selectors.visible_communities(request.user))
